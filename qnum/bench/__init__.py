@@ -1,0 +1,1 @@
+"""Online-versus-offline comparisons: traces, gap tables, plots, and ``qnum bench``."""

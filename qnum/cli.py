@@ -1,0 +1,161 @@
+"""The ``qnum`` command: solve, simulate and bench every problem family.
+
+Invalid input exits with status 2 and a one-line message naming the field and value,
+never a traceback. Solver trouble is reported as a status in the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+import numpy as np
+
+from qnum.errors import ScenarioError
+
+
+def _json_default(obj):
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return _clean_float(float(obj))
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if hasattr(obj, "value"):
+        return obj.value
+    raise TypeError(f"not JSON serializable: {type(obj).__name__}")
+
+
+def _clean_float(x: float):
+    return x if math.isfinite(x) else None
+
+
+def _clean(obj):
+    """Replace non-finite floats by None so the output is strict JSON."""
+    if isinstance(obj, float):
+        return _clean_float(obj)
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _clean(obj.tolist())
+    if isinstance(obj, np.floating):
+        return _clean_float(float(obj))
+    return obj
+
+
+def dump_json(obj) -> str:
+    """Strict JSON text (NaN/inf become null)."""
+    return json.dumps(_clean(obj), default=_json_default, allow_nan=False)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qnum", description="Optimal baselines and online-algorithm "
+                                     "verification for quantum networks.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    solve = sub.add_parser("solve", help="offline optimum of a scenario file, with a certified bound")
+    solve.add_argument("file", help="scenario file (.json or .toml)")
+    solve.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    solve.add_argument("--method", default="auto", help="solution method (family-specific; default auto)")
+    solve.add_argument("--tol", type=float, default=1e-6, help="target relative gap (default 1e-6)")
+    solve.add_argument("--time-limit", type=float, default=None, help="seconds")
+
+    sim = sub.add_parser("simulate", help="run an online algorithm on a scenario file")
+    sim.add_argument("file", help="scenario file (.json or .toml)")
+    sim.add_argument("--policy", required=True, help="online policy (e.g. pf, greedy, rr)")
+    sim.add_argument("--slots", type=int, default=100_000, help="time slots (default 100000)")
+    sim.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    sim.add_argument("--beta", type=float, default=None,
+                     help="constant averaging step in (0, 1]; default: cumulative average")
+    sim.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    bench = sub.add_parser("bench", help="every family's built-in instances: optimum vs online, table + plots")
+    bench.add_argument("families", nargs="*", help="families to run (default: all)")
+    bench.add_argument("--json", action="store_true", help="print a JSON list of rows on stdout")
+    bench.add_argument("--out", default="qnum-bench", help="directory for plots (default ./qnum-bench)")
+    bench.add_argument("--no-plots", action="store_true", help="do not write plots")
+    bench.add_argument("--slots", type=int, default=100_000, help="online slots per run (default 100000)")
+    bench.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    return parser
+
+
+def _cmd_solve(args) -> dict:
+    from qnum.families import family_for_kind
+    from qnum.networks.io import read_scenario_data
+
+    data = read_scenario_data(args.file)
+    fam = family_for_kind(data["kind"])
+    scenario = fam.scenario_from_dict(data)
+    return fam.solve_json(scenario, {"method": args.method, "tol": args.tol, "time_limit": args.time_limit})
+
+
+def _cmd_simulate(args) -> dict:
+    from qnum.families import family_for_kind
+    from qnum.networks.io import read_scenario_data
+
+    if args.slots < 1:
+        raise ScenarioError("--slots", args.slots, "must be >= 1")
+    if args.beta is not None and not 0 < args.beta <= 1:
+        raise ScenarioError("--beta", args.beta, "must lie in (0, 1]")
+    data = read_scenario_data(args.file)
+    fam = family_for_kind(data["kind"])
+    if args.policy not in fam.POLICIES:
+        raise ScenarioError("--policy", args.policy, f"kind {fam.KIND!r} has policies {list(fam.POLICIES)}")
+    scenario = fam.scenario_from_dict(data)
+    return fam.simulate_json(scenario, args.policy, {"slots": args.slots, "seed": args.seed, "beta": args.beta})
+
+
+def _cmd_bench(args) -> list[dict]:
+    from qnum.bench.report import format_table
+    from qnum.families import family, family_names
+
+    names = args.families or family_names()
+    modules = [family(n) for n in names]  # validates every name before any run starts
+    options = {"out": None if args.no_plots else args.out, "slots": args.slots, "seed": args.seed,
+               "progress": not args.json}
+    rows = []
+    for module in modules:
+        rows.extend(module.bench_rows(options))
+    if not args.json:
+        print(format_table(rows))
+        if options["out"]:
+            print(f"\nplots written under {options['out']}/")
+    return rows
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``qnum`` command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "solve":
+            out = _cmd_solve(args)
+        elif args.command == "simulate":
+            out = _cmd_simulate(args)
+        else:
+            out = _cmd_bench(args)
+            if not args.json:
+                return 0
+    except ScenarioError as exc:
+        print(f"qnum: error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(dump_json(out))
+    else:
+        _print_human(out)
+    return 0
+
+
+def _print_human(out: dict) -> None:
+    for key, value in out.items():
+        if isinstance(value, (list, dict)) and len(value) > 12:
+            print(f"{key}: [{len(value)} entries; use --json for all]")
+        else:
+            print(f"{key}: {value}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
