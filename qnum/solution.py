@@ -79,15 +79,13 @@ class Solution:
 
     @property
     def relative_gap(self) -> float | None:
-        """Certified gap relative to ``max(1, |objective|)``.
+        """Certified gap relative to the objective: ``gap / max(|objective|, |bound|)``.
 
-        The floor of 1 keeps the figure meaningful for objectives near zero (a sum of
-        logarithms can be anywhere around 0).
+        See :func:`relative_gap`.
         """
-        gap = self.gap
-        if gap is None:
+        if self.objective is None or self.bound is None:
             return None
-        return gap / max(1.0, abs(self.objective))
+        return relative_gap(self.objective, self.bound)
 
     @property
     def ok(self) -> bool:
@@ -106,6 +104,23 @@ class Solution:
             "seconds": self.seconds,
             "message": self.message,
         }
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """``|bound - objective| / max(|objective|, |bound|)`` (0 when both are 0).
+
+    Scale-free, so it means the same for a throughput in bit/s and for an α = 2 utility
+    of order 1e-6.
+
+    Examples
+    --------
+    >>> relative_gap(99.0, 100.0)
+    0.01
+    """
+    scale = max(abs(objective), abs(bound))
+    if scale == 0:
+        return 0.0
+    return abs(bound - objective) / scale
 
 
 def _finite(x):

@@ -1,0 +1,148 @@
+"""Best-topology oracles: ``argmax_G f_|G| Σ_{e∈G} g_e`` over a scenario's topology family.
+
+One oracle serves the online gradient schedulers (gains ``U'(r̄_e) s_e(c)``), column
+generation pricing and the Frank–Wolfe bounds, so they can never disagree on the
+family. Families: at most K pairs (sorting), at most K pairs forming a matching (an
+integer program solved by HiGHS through ``scipy.optimize.milp``), an explicit list.
+The empty topology (value 0) is always allowed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from qnum.networks.pumping import AT_MOST_K, MATCHING
+
+
+def best_at_most_k(gains, factor) -> tuple[np.ndarray, float]:
+    """Best set of at most K pairs: the top-k gains for the best k, ``f_k`` times their sum.
+
+    Examples
+    --------
+    >>> idx, v = best_at_most_k(np.array([5.0, 1.0, 4.0]), np.array([1.0, 0.6]))
+    >>> sorted(idx.tolist()), round(v, 6)   # 0.6 * (5 + 4) = 5.4 > 5
+    ([0, 2], 5.4)
+    """
+    K = len(factor)
+    M = gains.size
+    k = min(K, M)
+    top = np.argpartition(-gains, k - 1)[:k] if k < M else np.arange(M)
+    top = top[np.argsort(-gains[top], kind="stable")]
+    values = factor[:k] * np.cumsum(gains[top])
+    best = int(np.argmax(values))
+    if values[best] <= 0:
+        return np.empty(0, dtype=np.int64), 0.0
+    return top[: best + 1], float(values[best])
+
+
+def best_matching(gains, factor, edges_i, edges_j, nodes) -> tuple[np.ndarray, float]:
+    """Best matching with at most K edges (``f_k`` times its gain for exactly k edges).
+
+    Solved exactly as a small integer program (node degree <= 1, edge count bound)
+    with HiGHS; only edges with positive gain are offered.
+
+    Examples
+    --------
+    >>> i, j = np.triu_indices(4, 1)
+    >>> g = np.array([3.0, 0.0, 0.0, 0.0, 0.0, 3.0])   # (0,1) and (2,3)
+    >>> idx, v = best_matching(g, np.ones(2), i, j, 4)
+    >>> sorted(idx.tolist()), v
+    ([0, 5], 6.0)
+    """
+    positive = np.flatnonzero(gains > 0)
+    if positive.size == 0:
+        return np.empty(0, dtype=np.int64), 0.0
+    n = positive.size
+    rows = np.concatenate([edges_i[positive], edges_j[positive]])
+    cols = np.concatenate([np.arange(n), np.arange(n)])
+    incidence = sparse.csr_matrix((np.ones(2 * n), (rows, cols)), shape=(nodes, n))
+    c = -gains[positive]
+    independent = np.all(factor == factor[0])
+    counts = [len(factor)] if independent else range(1, len(factor) + 1)
+    best_idx, best_val = np.empty(0, dtype=np.int64), 0.0
+    for k in counts:
+        lo = 0 if independent else k
+        cons = [LinearConstraint(incidence, 0, 1), LinearConstraint(np.ones((1, n)), lo, k)]
+        res = milp(c, constraints=cons, integrality=np.ones(n), bounds=Bounds(0, 1))
+        if res.x is None:
+            continue
+        chosen = positive[res.x > 0.5]
+        value = float(factor[len(chosen) - 1] * gains[chosen].sum()) if chosen.size else 0.0
+        if value > best_val:
+            best_idx, best_val = chosen, value
+    return best_idx, best_val
+
+
+class TopologyOracle:
+    """Best topology of a scenario's family for given per-pair gains.
+
+    Examples
+    --------
+    >>> from qnum.networks.pumping import PumpingScenario
+    >>> sc = PumpingScenario(3, 1, [[1.0, 2.0, 3.0]], [1.0])
+    >>> idx, v = TopologyOracle(sc).best(np.array([1.0, 2.0, 3.0]))
+    >>> idx.tolist(), v
+    ([2], 3.0)
+    """
+
+    def __init__(self, scenario):
+        self.scenario = scenario
+        self.factor = scenario.count_factor
+        self.family = scenario.topologies if isinstance(scenario.topologies, str) else "explicit"
+        if self.family == MATCHING:
+            self.edges_i, self.edges_j = np.triu_indices(scenario.nodes, 1)
+        elif self.family == "explicit":
+            tops = scenario.topologies
+            sizes = np.array([len(t) for t in tops])
+            rows = np.repeat(np.arange(len(tops)), sizes)
+            cols = np.concatenate([np.asarray(t, dtype=np.int64) for t in tops]) if sizes.sum() else np.empty(0, int)
+            self.incidence = sparse.csr_matrix((np.ones(rows.size), (rows, cols)),
+                                               shape=(len(tops), scenario.num_pairs))
+            self.size_factor = np.where(sizes > 0, self.factor[np.maximum(sizes, 1) - 1], 0.0)
+
+    def best(self, gains) -> tuple[np.ndarray, float]:
+        """Indices of the best topology's pairs and its value ``f_|G| Σ_{e∈G} gains_e``."""
+        gains = np.asarray(gains, dtype=float)
+        if self.family == AT_MOST_K:
+            return best_at_most_k(gains, self.factor)
+        if self.family == MATCHING:
+            return best_matching(gains, self.factor, self.edges_i, self.edges_j, self.scenario.nodes)
+        values = self.size_factor * (self.incidence @ gains)
+        t = int(np.argmax(values))
+        if values[t] <= 0:
+            return np.empty(0, dtype=np.int64), 0.0
+        return np.asarray(self.scenario.topologies[t], dtype=np.int64), float(values[t])
+
+    def linear_max(self, pair_gains) -> float:
+        """``Σ_c π_c max_G f_|G| Σ_{e∈G} pair_gains_e s_ce``: the max of a linear function
+        ``pair_gains · r`` over the rate region (used by Frank–Wolfe bounds)."""
+        sc = self.scenario
+        return float(sum(p * self.best(pair_gains * s)[1] for p, s in zip(sc.probabilities, sc.skr)))
+
+
+def enumerate_topologies(scenario) -> list[tuple[int, ...]]:
+    """Every non-empty topology of the scenario's family (small cases only).
+
+    Examples
+    --------
+    >>> from qnum.networks.pumping import PumpingScenario
+    >>> sc = PumpingScenario(4, 2, [[1.0] * 6], [1.0], topologies="matching")
+    >>> len(enumerate_topologies(sc))   # 6 single pairs + 3 perfect matchings
+    9
+    """
+    from itertools import combinations
+
+    if not isinstance(scenario.topologies, str):
+        return [tuple(t) for t in scenario.topologies if t]
+    pairs = scenario.pairs
+    result = []
+    for k in range(1, scenario.capacity + 1):
+        for combo in combinations(range(scenario.num_pairs), k):
+            if scenario.topologies == MATCHING:
+                nodes = [v for e in combo for v in pairs[e]]
+                if len(set(nodes)) != len(nodes):
+                    continue
+            result.append(combo)
+    return result
