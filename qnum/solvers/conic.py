@@ -11,6 +11,7 @@ import cvxpy as cp
 
 #: Clarabel settings used for every conic solve (defaults are 1e-8; we want headroom).
 CLARABEL_OPTIONS = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10, "max_iter": 400}
+SCS_OPTIONS = {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000}
 
 
 def solve_problem(problem: cp.Problem, *, linear: bool, solver: str | None = None) -> str:
@@ -32,15 +33,17 @@ def solve_problem(problem: cp.Problem, *, linear: bool, solver: str | None = Non
     ('optimal', 2.0)
     """
     name = solver or ("HIGHS" if linear else "CLARABEL")
-    options = CLARABEL_OPTIONS if name == "CLARABEL" else {}
-    try:
-        problem.solve(solver=name, **options)
-    except cp.error.SolverError as exc:
-        if name == "CLARABEL":  # retry once with the solver's defaults
-            try:
-                problem.solve(solver=name)
-            except cp.error.SolverError:
-                return f"solver_error: {exc}"
-        else:
-            return f"solver_error: {exc}"
-    return str(problem.status)
+    attempts = [(name, CLARABEL_OPTIONS if name == "CLARABEL" else {})]
+    if solver is None and not linear:
+        # Clarabel can stall on badly scaled masters ("InsufficientProgress"); SCS at a
+        # high accuracy is the fallback. qnum repairs feasibility and certifies the point
+        # itself, so a less accurate solver only widens the certified gap.
+        attempts += [("CLARABEL", {}), ("SCS", SCS_OPTIONS)]
+    message = ""
+    for attempt, options in attempts:
+        try:
+            problem.solve(solver=attempt, **options)
+            return str(problem.status)
+        except cp.error.SolverError as exc:
+            message = f"solver_error: {exc}"
+    return message
