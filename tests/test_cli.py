@@ -1,0 +1,114 @@
+"""The qnum command: the scenario-file contract, JSON output, exit status 2 on bad input."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from qnum.cli import main
+from qnum.networks.pumping import FOUR_NODE_SKR_KBPS, pairs_to_matrix, table_i
+
+
+def write(tmp_path, data, name="s.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def four_node_file(tmp_path, **extra):
+    data = {"kind": "pumping", "nodes": 4, "capacity": 2, "alpha": 1,
+            "states": [{"prob": 1.0, "skr": (FOUR_NODE_SKR_KBPS * 1e3).tolist()}],
+            "sharing": {"per_count_factor": [1.0, 0.6]}}
+    data.update(extra)
+    return write(tmp_path, data)
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_solve_json_contract(tmp_path, capsys):
+    code, out, _ = run(capsys, "solve", four_node_file(tmp_path), "--json")
+    assert code == 0
+    res = json.loads(out)
+    assert res["status"] == "optimal"
+    rates = {(i, j): r for i, j, r in res["rates"]}
+    for (i, j), r in rates.items():
+        assert r == pytest.approx(0.2 * FOUR_NODE_SKR_KBPS[i, j] * 1e3, rel=1e-5)
+    assert res["utility"] == pytest.approx(sum(np.log(list(rates.values()))), rel=1e-9)
+    assert res["bound"] >= res["utility"] and res["bound"] - res["utility"] < 1e-4
+    assert res["schedule"][0]["topologies"]
+
+
+def test_solve_maxmin_and_matching(tmp_path, capsys):
+    sc = table_i()
+    states = [{"prob": 1.0, "skr": pairs_to_matrix(sc.skr[0], 5).tolist()}]
+    path = write(tmp_path, {"kind": "pumping", "nodes": 5, "capacity": 2, "alpha": "maxmin", "states": states,
+                            "topologies": "matching"})
+    code, out, _ = run(capsys, "solve", path, "--json")
+    res = json.loads(out)
+    assert code == 0 and res["status"] == "optimal"
+    assert res["utility"] == pytest.approx(min(r for _, _, r in res["rates"]), rel=1e-9)
+
+
+def test_simulate_json(tmp_path, capsys):
+    code, out, _ = run(capsys, "simulate", four_node_file(tmp_path), "--policy", "pf", "--slots", "20000",
+                       "--seed", "3", "--json")
+    res = json.loads(out)
+    assert code == 0 and res["slots"] == 20000
+    for i, j, r in res["averages"]:
+        assert r == pytest.approx(0.2 * FOUR_NODE_SKR_KBPS[i, j] * 1e3, rel=5e-3)
+    code, out, _ = run(capsys, "simulate", four_node_file(tmp_path), "--policy", "rr", "--beta", "0.01",
+                       "--slots", "500", "--json")
+    assert code == 0 and "constant" in json.loads(out)["step"]
+
+
+@pytest.mark.parametrize("change, needle", [
+    ({"capacity": 0}, "capacity"),
+    ({"capacity": 7}, "capacity"),
+    ({"alpha": -1}, "alpha"),
+    ({"nodez": 4}, "nodez"),
+    ({"states": [{"prob": 0.5, "skr": (FOUR_NODE_SKR_KBPS * 1e3).tolist()}]}, "sum to 1"),
+    ({"states": [{"prob": 1.0, "skr": [[0, 1, 2, 3], [2, 0, 1, 1], [2, 1, 0, 1], [3, 1, 1, 0]]}]}, "symmetric"),
+    ({"states": [{"prob": 1.0, "skr": [[0, -1, 2, 3], [-1, 0, 1, 1], [2, 1, 0, 1], [3, 1, 1, 0]]}]}, ">= 0"),
+    ({"topologies": "rings"}, "topologies"),
+    ({"sharing": {"per_count_factor": [1.0]}}, "per_count_factor"),
+])
+def test_bad_input_exits_2_naming_the_field(tmp_path, capsys, change, needle):
+    code, out, err = run(capsys, "solve", four_node_file(tmp_path, **change), "--json")
+    assert code == 2 and out == ""
+    assert needle in err and "Traceback" not in err
+
+
+def test_unknown_kind_missing_file_and_bad_policy(tmp_path, capsys):
+    assert run(capsys, "solve", write(tmp_path, {"kind": "teleport"}))[0] == 2
+    assert run(capsys, "solve", str(tmp_path / "none.json"))[0] == 2
+    code, _, err = run(capsys, "simulate", four_node_file(tmp_path), "--policy", "best")
+    assert code == 2 and "--policy" in err
+    code, _, err = run(capsys, "simulate", four_node_file(tmp_path), "--policy", "pf", "--beta", "2")
+    assert code == 2 and "--beta" in err
+
+
+def test_bench_json_rows(capsys):
+    code, out, _ = run(capsys, "bench", "pumping", "--json", "--slots", "3000", "--no-plots")
+    rows = json.loads(out)
+    assert code == 0
+    needed = {"family", "instance", "method", "status", "objective", "bound", "gap_to_optimum", "seconds"}
+    assert all(needed <= set(r) for r in rows)
+    methods = {(r["instance"], r["method"]) for r in rows}
+    assert ("table-i-fixed", "optimum") in methods and ("four-node", "rr") in methods
+    for r in rows:
+        if r["method"] == "optimum":
+            assert r["status"] == "optimal" and r["bound"] >= r["objective"] - 1e-9
+        else:
+            assert r["gap_to_optimum"] >= -0.5
+
+
+def test_module_entry_point_exit_status(tmp_path):
+    bad = write(tmp_path, {"kind": "pumping", "nodes": 1})
+    proc = subprocess.run([sys.executable, "-m", "qnum", "solve", bad], capture_output=True, text=True)
+    assert proc.returncode == 2 and "nodes" in proc.stderr and "Traceback" not in proc.stderr
