@@ -207,9 +207,7 @@ class AlphaFair:
         y = np.zeros((sc.num_pairs, sc.num_states))
         y[keep] = res.y
         rates = (sc.probabilities[:, None] * sc.skr * y.T).sum(axis=0)
-        bound = res.bound
-        if self.alpha < 1:  # pairs left out have U(0) = 0: same objective, same bound
-            pass
+        bound = res.bound  # pairs left out (weight 0 or no SKR) add nothing to either side
         status = Status.OPTIMAL if res.converged else Status.FEASIBLE
         if res.message == "time limit":
             status = Status.TIME_LIMIT
@@ -231,7 +229,6 @@ class AlphaFair:
             return Solution(Status.UNBOUNDED, solver=name, message=prob.status)
         if self._vars["rate"].value is None:
             return Solution(Status.ERROR, solver=name, message=str(prob.status))
-        scale = self._vars["scale"]
         K = sc.capacity
         if sc.independent:
             y = np.clip(self._vars["y"].value, 0.0, 1.0)
@@ -257,7 +254,6 @@ class AlphaFair:
                     block.append(("marginals", q[c, k - 1], x, k))
                     rates += sc.probabilities[c] * f[k - 1] * sc.skr[c] * x
                 parts.append(block)
-        del scale
         if math.isinf(self.alpha):
             bound = self._maxmin_bound()
         elif sc.independent and self.alpha > 0:

@@ -123,9 +123,9 @@ def solve_column_generation(scenario, alpha: float, weights, *, tol: float = 1e-
     start = time.perf_counter()
     oracle = TopologyOracle(scenario)
     S = scenario.num_states
+    # Pairs without weight or without any SKR stay out (for α < 1 they add U(0) = 0; for
+    # α >= 1 the model rejects positive-weight pairs without SKR before we get here).
     keep = (weights > 0) & (scenario.skr.max(axis=0) > 0)
-    if alpha < 1 and not math.isinf(alpha):
-        pass  # pairs that can never get a rate contribute U(0) = 0 and are simply idle
     scale = np.maximum(scenario.skr[:, keep].max(axis=0), 1e-300)
     if columns == "all":
         every = enumerate_topologies(scenario)
@@ -172,7 +172,7 @@ def solve_column_generation(scenario, alpha: float, weights, *, tol: float = 1e-
             break
         added = 0
         for c in range(S):
-            top, value = oracle.best(gains_pair * scenario.skr[c])
+            top, _ = oracle.best(gains_pair * scenario.skr[c])
             top = tuple(sorted(top.tolist()))
             if top and top not in cols[c]:
                 cols[c].append(top)
