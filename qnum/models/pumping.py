@@ -185,7 +185,7 @@ class AlphaFair:
     def _solution(self, status, rates, bound, solver, message, schedule=None, extra=None) -> Solution:
         sc = self.scenario
         objective = total_utility(rates, self.alpha, self.weights)
-        values = {"rate_vector": rates, "rates": {sc.pair(e): float(r) for e, r in enumerate(rates)},
+        values = {"rate_vector": rates, "rates": dict(zip(sc.pairs, rates.tolist())),
                   "schedule": schedule}
         values.update(extra or {})
         return Solution(status, objective=objective, bound=bound, values=values, solver=solver, message=message)

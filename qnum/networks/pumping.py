@@ -291,8 +291,7 @@ class PumpingScenario:
 
     def pair(self, index: int) -> tuple[int, int]:
         """The pair ``(i, j)`` at a canonical index."""
-        i, j = np.triu_indices(self.nodes, 1)
-        return int(i[index]), int(j[index])
+        return self.pairs[index]
 
     def pair_index(self, i: int, j: int, field: str = "pair") -> int:
         """Canonical index of the unordered pair {i, j}.

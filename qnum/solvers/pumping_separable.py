@@ -176,22 +176,29 @@ def solve_separable(a, weights, capacity: int, alpha: float, *, tol: float = 1e-
         return SeparableResult(y_full, f, bnd, prices, 0, True, "no capacity constraint can bind")
 
     # -- starting point: strictly interior, duals balanced -------------------------------
-    y = np.where(free, np.minimum(0.5, capacity / (2.0 * np.maximum(per_state, 1)))[None, :], 0.0)
-    sig = capacity - y[:, bidx].sum(axis=0)
+    # Entries that are not free carry pseudo values y = 1/2, zl = zu = 0 and a zero rate
+    # coefficient: every update below leaves them unchanged, so no array needs a mask.
+    nonfree = ~free
+    half_nonfree = 0.5 * nonfree.sum(axis=0)[bidx]
+    y = np.where(free, np.minimum(0.5, capacity / (2.0 * np.maximum(per_state, 1)))[None, :], 0.5)
+
+    def load(yv):
+        return yv.sum(axis=0)[bidx] - half_nonfree
+
+    sig = capacity - load(y)
     grad_u = (w * marginal_utility(rates(y), alpha))[:, None] * a_free       # ∇F (to maximize)
     # Balanced complementarity y*zl = (1-y)*zu = sig*lam = mu0 at the start.
     mu0 = float(np.mean(grad_u[free])) * float(np.mean(y[free]))
-    zl = np.where(free, mu0 / np.where(free, y, 1.0), 0.0)
-    zu = np.where(free, mu0 / np.where(free, 1.0 - y, 1.0), 0.0)
+    zl = free_f * (mu0 / y)
+    zu = free_f * (mu0 / (1.0 - y))
     lam = mu0 / sig
     lam_full = np.zeros(S)
     m = 2 * int(free.sum()) + nb
     best = None
     message = "iteration cap reached"
     converged = False
-    one_minus = lambda yv: np.where(free, 1.0 - yv, 1.0)  # noqa: E731
 
-    def solve_newton(r, rd, rlo, rup, rsig, rp):
+    def solve_newton(r, y_inv, y1_inv, rd, rlo, rup, rsig, rp):
         """Newton direction of the perturbed KKT system.
 
         With B = ∇²(-F) + Z_lo/Y + Z_up/(1-Y) (per pair: diagonal + rank one) the
@@ -201,48 +208,48 @@ def solve_separable(a, weights, capacity: int, alpha: float, *, tol: float = 1e-
         by the coupling does not: it subtracts two huge, nearly equal terms).
         """
         curv = w * alpha * np.power(r, -alpha - 1.0)
-        ysafe = np.where(free, y, 1.0)
-        D = np.where(free, zl / ysafe + zu / one_minus(y), 1.0)
-        dinv = np.where(free, 1.0 / D, 0.0)
-        g = (-rd - np.where(free, rlo / ysafe, 0.0) + np.where(free, rup / one_minus(y), 0.0)) * free_f
+        dinv = free_f / (zl * y_inv + zu * y1_inv + nonfree)
+        g = -rd - rlo * y_inv + rup * y1_inv
         h = -rp + rsig / lam
         u = np.sqrt(curv)[:, None] * a_free
         z = dinv * u
-        q = 1.0 + (u * z).sum(axis=1)
+        q = 1.0 + np.einsum("ij,ij->i", u, z)
 
         def apply_b_inverse(v):
-            return dinv * v - z * ((z * v).sum(axis=1) / q)[:, None]
+            return dinv * v - z * (np.einsum("ij,ij->i", z, v) / q)[:, None]
 
         zb = z[:, bidx]
         schur = -(zb / q[:, None]).T @ zb
-        schur[np.diag_indices_from(schur)] += dinv[:, bidx].sum(axis=0) + sig / lam
+        schur[np.diag_indices_from(schur)] += dinv.sum(axis=0)[bidx] + sig / lam
         Bg = apply_b_inverse(g)
-        dlam = np.linalg.solve(schur, Bg[:, bidx].sum(axis=0) - h)
+        dlam = np.linalg.solve(schur, Bg.sum(axis=0)[bidx] - h)
         lam_cols = np.zeros(S)
         lam_cols[bidx] = dlam
         dy = Bg - apply_b_inverse(free_f * lam_cols[None, :])
         dsig = (-rsig - sig * dlam) / lam
-        dzl = np.where(free, (-rlo - zl * dy) / ysafe, 0.0)
-        dzu = np.where(free, (-rup + zu * dy) / one_minus(y), 0.0)
+        dzl = (-rlo - zl * dy) * y_inv
+        dzu = (-rup + zu * dy) * y1_inv
         return dy, dzl, dzu, dsig, dlam
 
-    def max_step(v, dv, mask=None):
-        neg = dv < 0 if mask is None else (dv < 0) & mask
-        return 1.0 if not neg.any() else float(np.min(-v[neg] / dv[neg]))
+    def max_step(v, dv) -> float:
+        """Largest step keeping v + step * dv >= 0 (entries with dv >= 0 never bind)."""
+        ratio = np.divide(v, -dv, out=np.full_like(v, np.inf), where=dv < 0)
+        return min(1.0, float(ratio.min()))
 
     iterations = 0
     for iterations in range(1, max_iter + 1):
         r = rates(y)
-        grad_f = -(w * marginal_utility(r, alpha))[:, None] * a_free              # ∇ of -F
+        y_inv, y1 = 1.0 / y, 1.0 - y
+        y1_inv = 1.0 / y1
         lam_full[bidx] = lam
-        rd = (grad_f - zl + zu + lam_full[None, :]) * free_f
-        rp = y[:, bidx].sum(axis=0) + sig - capacity
-        comp = float((y * zl).sum() + (one_minus(y) * zu * free_f).sum() + sig @ lam)
+        rd = (-(w * marginal_utility(r, alpha))[:, None] * a_free - zl + zu + lam_full[None, :]) * free_f
+        rp = load(y) + sig - capacity
+        comp = float(np.einsum("ij,ij->", y, zl) + np.einsum("ij,ij->", y1, zu) + sig @ lam)
         mu = comp / m
         # -- certificate ------------------------------------------------------------
         f_now = float(np.sum(w * utility(r, alpha)))
         if comp <= 10.0 * tol * abs(f_now) or iterations % 10 == 0:
-            f, bnd, y_full, prices = certify(y, lam)
+            f, bnd, y_full, prices = certify(np.where(free, y, 0.0), lam)
             if best is None or bnd - f < best[1] - best[0]:
                 best = (f, bnd, y_full, prices)
             if bnd - f <= tol * max(abs(f), abs(bnd)):
@@ -253,38 +260,28 @@ def solve_separable(a, weights, capacity: int, alpha: float, *, tol: float = 1e-
             message = "time limit"
             break
         # -- predictor (affine scaling) --------------------------------------------
-        rlo, rup, rsig = y * zl * free_f, one_minus(y) * zu * free_f, sig * lam
-        dy, dzl, dzu, dsig, dlam = solve_newton(r, rd, rlo, rup, rsig, rp)
-        ap = min(max_step(y, dy, free), max_step(one_minus(y), -dy, free), max_step(sig, dsig))
-        ad = min(max_step(zl, dzl, free), max_step(zu, dzu, free), max_step(lam, dlam))
-        step = min(1.0, ap, ad)
-        yn, zln, zun = y + step * dy, zl + step * dzl, zu + step * dzu
-        comp_aff = float((yn * zln * free_f).sum() + ((1 - yn) * zun * free_f).sum()
-                         + (sig + step * dsig) @ (lam + step * dlam))
-        centering = (comp_aff / comp) ** 3
-        tau = centering * mu
+        rlo, rup, rsig = y * zl, y1 * zu, sig * lam
+        dy, dzl, dzu, dsig, dlam = solve_newton(r, y_inv, y1_inv, rd, rlo, rup, rsig, rp)
+        ap = min(max_step(y, dy), max_step(y1, -dy), max_step(sig, dsig))
+        ad = min(max_step(zl, dzl), max_step(zu, dzu), max_step(lam, dlam))
+        comp_aff = float(np.einsum("ij,ij->", y + ap * dy, zl + ad * dzl)
+                         + np.einsum("ij,ij->", y1 - ap * dy, zu + ad * dzu)
+                         + (sig + ap * dsig) @ (lam + ad * dlam))
+        tau = (comp_aff / comp) ** 3 * mu
         # -- corrector --------------------------------------------------------------
         rlo = (y * zl - tau + dy * dzl) * free_f
-        rup = (one_minus(y) * zu - tau - dy * dzu) * free_f
+        rup = (y1 * zu - tau - dy * dzu) * free_f
         rsig = sig * lam - tau + dsig * dlam
-        dy, dzl, dzu, dsig, dlam = solve_newton(r, rd, rlo, rup, rsig, rp)
-        ap = min(max_step(y, dy, free), max_step(one_minus(y), -dy, free), max_step(sig, dsig))
-        ad = min(max_step(zl, dzl, free), max_step(zu, dzu, free), max_step(lam, dlam))
-        step = min(1.0, 0.99 * min(ap, ad))
-        # Stay in a wide neighbourhood of the central path: no complementarity product
-        # may fall below 1e-3 of their mean (products racing to zero stall the method).
-        for _ in range(30):
-            yn = y + step * dy
-            prods = np.concatenate([(yn * (zl + step * dzl))[free], ((1 - yn) * (zu + step * dzu))[free],
-                                    (sig + step * dsig) * (lam + step * dlam)])
-            if prods.min() >= 1e-3 * prods.mean():
-                break
-            step *= 0.7
-        y = np.where(free, y + step * dy, 0.0)
-        zl = np.where(free, zl + step * dzl, 0.0)
-        zu = np.where(free, zu + step * dzu, 0.0)
-        sig = sig + step * dsig
-        lam = lam + step * dlam
+        dy, dzl, dzu, dsig, dlam = solve_newton(r, y_inv, y1_inv, rd, rlo, rup, rsig, rp)
+        ap = 0.99 * min(max_step(y, dy), max_step(y1, -dy), max_step(sig, dsig))
+        ad = 0.99 * min(max_step(zl, dzl), max_step(zu, dzu), max_step(lam, dlam))
+        # Separate primal and dual step lengths (as IPOPT does for bound multipliers):
+        # the dual residual is recomputed from the new y at the next iteration.
+        y += ap * dy
+        sig = sig + ap * dsig
+        zl += ad * dzl
+        zu += ad * dzu
+        lam = lam + ad * dlam
     if best is None or not converged:
         f, bnd, y_full, prices = certify(y, lam)
         if best is None or bnd - f < best[1] - best[0]:

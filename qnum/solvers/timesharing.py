@@ -49,7 +49,7 @@ def decompose_marginals(y, tol: float = 1e-12) -> list[tuple[float, tuple[int, .
         members = np.searchsorted(ends, points, side="right")
         members = members[y[np.minimum(members, y.size - 1)] > 0]
         key = tuple(sorted(set(members.tolist())))
-        out[key] = out.get(key, 0.0) + (hi - lo)
+        out[key] = out.get(key, 0.0) + float(hi - lo)
     return [(p, k) for k, p in out.items()]
 
 
