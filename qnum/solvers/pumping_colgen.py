@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 import cvxpy as cp
 import numpy as np
@@ -27,18 +28,18 @@ from qnum.solvers.pumping_oracles import TopologyOracle, enumerate_topologies
 from qnum.utility import cvxpy_utility, marginal_utility, utility
 
 
+@dataclass
 class ColumnGenerationResult:
     """Columns (per state), their probabilities, rates, objective and certified bound."""
 
-    def __init__(self, columns, probs, rates, objective, bound, iterations, converged, message):
-        self.columns = columns
-        self.probs = probs
-        self.rates = rates
-        self.objective = objective
-        self.bound = bound
-        self.iterations = iterations
-        self.converged = converged
-        self.message = message
+    columns: list
+    probs: list
+    rates: np.ndarray | None
+    objective: float
+    bound: float
+    iterations: int
+    converged: bool
+    message: str
 
 
 def _rate_matrix(scenario, columns):

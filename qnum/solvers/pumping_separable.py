@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,17 +31,17 @@ from qnum.solvers.pumping_dual import dual_bound
 from qnum.utility import marginal_utility, utility
 
 
+@dataclass
 class SeparableResult:
     """Outcome of :func:`solve_separable` (arrays in the caller's pair order)."""
 
-    def __init__(self, y, objective, bound, prices, iterations, converged, message):
-        self.y = y
-        self.objective = objective
-        self.bound = bound
-        self.prices = prices
-        self.iterations = iterations
-        self.converged = converged
-        self.message = message
+    y: np.ndarray
+    objective: float
+    bound: float
+    prices: np.ndarray
+    iterations: int
+    converged: bool
+    message: str
 
 
 def solve_throughput(a, weights, capacity: int) -> SeparableResult:
