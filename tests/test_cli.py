@@ -112,3 +112,17 @@ def test_module_entry_point_exit_status(tmp_path):
     bad = write(tmp_path, {"kind": "pumping", "nodes": 1})
     proc = subprocess.run([sys.executable, "-m", "qnum", "solve", bad], capture_output=True, text=True)
     assert proc.returncode == 2 and "nodes" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_toml_scenario_with_markov_channel(tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    path.write_text('kind = "pumping"\nnodes = 3\ncapacity = 1\nalpha = 1\n'
+                    'channel = {process = "markov", transition = [[0.9, 0.1], [0.2, 0.8]]}\n'
+                    '[[states]]\nprob = 0.6666666666666666\nskr = [[0, 4, 2], [4, 0, 1], [2, 1, 0]]\n'
+                    '[[states]]\nprob = 0.3333333333333333\nskr = [[0, 1, 2], [1, 0, 4], [2, 4, 0]]\n')
+    code, out, _ = run(capsys, "solve", str(path), "--json")
+    assert code == 0 and json.loads(out)["status"] == "optimal"
+    code, out, _ = run(capsys, "simulate", str(path), "--policy", "pf", "--slots", "30000", "--json")
+    sim = json.loads(out)
+    code2, out2, _ = run(capsys, "solve", str(path), "--json")
+    assert code == 0 and abs(sim["utility"] - json.loads(out2)["utility"]) < 0.05
