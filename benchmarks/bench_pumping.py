@@ -77,16 +77,16 @@ def online(nodes: int = 50, slots: int = 100_000) -> None:
               f"{sc.num_pairs * slots / tr.seconds / 1e6:.0f}M pair-updates/s", flush=True)
 
 
-def enumeration(max_seconds: float = 60.0) -> None:
-    for nodes in range(5, 12):
-        sc = random_network(nodes, 2, 2, seed=nodes)
+def enumeration(max_seconds: float = 30.0) -> None:
+    for nodes in range(5, 30):
+        sc = random_network(nodes, 3, 2, seed=nodes)
         t0 = time.perf_counter()
         enum = AlphaFair(sc).solve("enumeration")
         t_enum = time.perf_counter() - t0
         t0 = time.perf_counter()
         sep = AlphaFair(sc).solve("separable")
         t_sep = time.perf_counter() - t0
-        print(f"enumeration N={nodes} K=2 S=2 ({enum.values['columns']} columns): {t_enum:.3f} s vs separable "
+        print(f"enumeration N={nodes} K=3 S=2 ({enum.values['columns']} columns): {t_enum:.3f} s vs separable "
               f"{t_sep:.4f} s, ratio {t_enum / t_sep:.0f}x, objective difference "
               f"{abs(enum.objective - sep.objective) / abs(sep.objective):.1e}", flush=True)
         if t_enum > max_seconds:

@@ -11,7 +11,7 @@ import cvxpy as cp
 
 #: Clarabel settings used for every conic solve (defaults are 1e-8; we want headroom).
 CLARABEL_OPTIONS = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10, "max_iter": 400}
-SCS_OPTIONS = {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000}
+SCS_OPTIONS = {"eps_abs": 1e-8, "eps_rel": 1e-8, "max_iters": 20_000}
 
 
 def solve_problem(problem: cp.Problem, *, linear: bool, solver: str | None = None) -> str:
