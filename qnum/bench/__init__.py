@@ -1,1 +1,18 @@
-"""Online-versus-offline comparisons: traces, gap tables, plots, and ``qnum bench``."""
+"""Online-versus-offline comparisons: traces, gap tables, plots, and ``qnum bench``.
+
+``qnum.bench.compare(trace, solution)`` is reachable here, imported on first use::
+
+    >>> import qnum
+    >>> qnum.bench.compare.__name__
+    'compare'
+"""
+
+_LAZY = {"compare": "qnum.bench.convergence", "ConvergenceReport": "qnum.bench.convergence"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'qnum.bench' has no attribute {name!r}")
