@@ -126,3 +126,23 @@ def test_toml_scenario_with_markov_channel(tmp_path, capsys):
     sim = json.loads(out)
     code2, out2, _ = run(capsys, "solve", str(path), "--json")
     assert code == 0 and abs(sim["utility"] - json.loads(out2)["utility"]) < 0.05
+
+
+def test_physical_file_form_with_perturbed_channel(tmp_path, capsys):
+    from qnum.networks.pumping import TABLE_I_DISTANCE_KM, TABLE_II_QBER
+
+    data = {"kind": "pumping", "nodes": 5, "capacity": 2, "distance_km": TABLE_I_DISTANCE_KM.tolist(),
+            "qber": TABLE_II_QBER.tolist(), "channel": {"process": "perturbed-qber", "period_slots": 50}}
+    path = write(tmp_path, data)
+    code, out, _ = run(capsys, "solve", path, "--json")
+    assert code == 0 and json.loads(out)["utility"] == pytest.approx(162.0651634, rel=1e-8)   # = table_i()
+    code, out, _ = run(capsys, "simulate", path, "--policy", "pf", "--slots", "2000", "--json")
+    assert code == 0 and json.loads(out)["slots"] == 2000
+    data["states"] = [{"prob": 1.0, "skr": TABLE_II_QBER.tolist()}]
+    code, _, err = run(capsys, "solve", write(tmp_path, data, "both.json"))
+    assert code == 2 and "not both" in err
+    bad = dict(data)
+    del bad["states"]
+    bad["qber"] = (TABLE_II_QBER * 20).tolist()
+    code, _, err = run(capsys, "solve", write(tmp_path, bad, "bad.json"))
+    assert code == 2 and "QBER" in err

@@ -9,6 +9,13 @@ Scenario file (JSON or TOML)::
      "weights": N x N symmetric matrix,                       (optional)
      "channel": "iid" | "fixed" | {"process": "markov", "transition": [[...]]},  (optional)
      "name": "label"}                                          (optional)
+
+or, instead of ``states``, the physical form (SKRs from BBM92,
+``s = R 10^(-a d / 10) max(0, 1 - 2 h(Q))``), which also allows the paper's
+perturbed-QBER channel ``{"process": "perturbed-qber", "period_slots": 100, "delta": 0.005}``::
+
+    {"distance_km": N x N, "qber": N x N, "qber_states": [N x N, ...] (optional),
+     "probabilities": [...] (optional), "attenuation_db_per_km": 0.2, "repetition_rate_hz": 1e9}
 """
 
 from __future__ import annotations
@@ -25,7 +32,8 @@ from qnum.errors import ScenarioError
 from qnum.models.pumping import AlphaFair
 from qnum.networks.channels import channel_from_dict
 from qnum.networks.io import check_keys, require
-from qnum.networks.pumping import (AT_MOST_K, PumpingScenario, four_node_example, matrix_to_pairs, table_i)
+from qnum.networks.pumping import (AT_MOST_K, DEFAULT_REPETITION_RATE_HZ, PumpingScenario, four_node_example,
+                                   from_distance_qber, matrix_to_pairs, table_i)
 from qnum.solvers.pumping_online import POLICIES as ONLINE_POLICIES
 from qnum.solvers.pumping_online import simulate
 from qnum.utility import total_utility
@@ -34,7 +42,10 @@ KIND = "pumping"
 BENCH_NAME = "pumping"
 POLICIES = ONLINE_POLICIES
 
-_KEYS = {"kind", "name", "nodes", "capacity", "alpha", "states", "sharing", "topologies", "weights", "channel"}
+_KEYS = {"kind", "name", "nodes", "capacity", "alpha", "states", "sharing", "topologies", "weights", "channel",
+         "distance_km", "qber", "qber_states", "probabilities", "attenuation_db_per_km", "repetition_rate_hz"}
+_PHYSICAL_KEYS = {"distance_km", "qber", "qber_states", "probabilities", "attenuation_db_per_km",
+                  "repetition_rate_hz"}
 
 
 def scenario_from_dict(data: dict) -> PumpingScenario:
@@ -51,6 +62,12 @@ def scenario_from_dict(data: dict) -> PumpingScenario:
     nodes = require(data, "nodes")
     if isinstance(nodes, bool) or not isinstance(nodes, int) or nodes < 2:
         raise ScenarioError("nodes", nodes, "must be an integer >= 2")
+    physical = _PHYSICAL_KEYS & set(data)
+    if physical and "states" in data:
+        raise ScenarioError(sorted(physical)[0], data[sorted(physical)[0]],
+                            'give either "states" (SKR matrices) or "distance_km" + "qber", not both')
+    if physical:
+        return _from_physical(data, nodes)
     states = require(data, "states")
     if not isinstance(states, list) or not states:
         raise ScenarioError("states", states, "must be a non-empty list of {\"prob\": p, \"skr\": matrix}")
@@ -64,6 +81,10 @@ def scenario_from_dict(data: dict) -> PumpingScenario:
             raise ScenarioError(f"states[{c}].prob", p, "must be a number")
         probs.append(float(p))
         skr.append(matrix_to_pairs(require(st, "skr", where=f"states[{c}]."), nodes, f"states[{c}].skr"))
+    return PumpingScenario(nodes, require(data, "capacity"), skr, probs, **_common_options(data))
+
+
+def _common_options(data: dict) -> dict:
     factor = None
     sharing = data.get("sharing")
     if sharing is not None and sharing != "independent":
@@ -72,10 +93,21 @@ def scenario_from_dict(data: dict) -> PumpingScenario:
         check_keys(sharing, {"per_count_factor"}, where="sharing.")
         factor = require(sharing, "per_count_factor", where="sharing.")
     channel = data.get("channel")
-    channel = channel_from_dict(channel) if channel is not None else None
-    return PumpingScenario(nodes, require(data, "capacity"), skr, probs, per_count_factor=factor,
-                           topologies=data.get("topologies", AT_MOST_K), weights=data.get("weights"),
-                           alpha=data.get("alpha", 1.0), channel=channel, name=data.get("name", "pumping"))
+    return dict(per_count_factor=factor, topologies=data.get("topologies", AT_MOST_K), weights=data.get("weights"),
+                alpha=data.get("alpha", 1.0), channel=channel_from_dict(channel) if channel is not None else None,
+                name=data.get("name", "pumping"))
+
+
+def _from_physical(data: dict, nodes: int) -> PumpingScenario:
+    """The physical file form: distances and QBERs; SKRs from BBM92 (see from_distance_qber)."""
+    distance = np.asarray(require(data, "distance_km"), dtype=float)
+    if distance.shape != (nodes, nodes):
+        raise ScenarioError("distance_km", distance.shape, f"must be a {nodes}x{nodes} matrix (nodes = {nodes})")
+    return from_distance_qber(distance, require(data, "qber"), require(data, "capacity"),
+                              attenuation_db_per_km=data.get("attenuation_db_per_km", 0.2),
+                              repetition_rate_hz=data.get("repetition_rate_hz", DEFAULT_REPETITION_RATE_HZ),
+                              qber_states=data.get("qber_states"), probabilities=data.get("probabilities"),
+                              **_common_options(data))
 
 
 def _rates_list(scenario, rates):
