@@ -147,3 +147,17 @@ def test_systematic_sampling_reproduces_marginals(seed):
 def test_table_i_k2_pf_optimum_certified():
     sol = AlphaFair(table_i()).solve()
     assert sol.status == Status.OPTIMAL and sol.relative_gap <= 1e-6
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_candidate_states_give_the_same_certified_optimum(seed):
+    sc = random_network(40, 4, 12, seed=seed)
+    a = (sc.probabilities[:, None] * sc.skr).T
+    w = np.ones(sc.num_pairs)
+    dense = solve_separable(a, w, sc.capacity, 1.0, candidates=sc.num_states)
+    for k in (1, 2):
+        reduced = solve_separable(a, w, sc.capacity, 1.0, candidates=k)
+        assert reduced.converged
+        assert reduced.objective == pytest.approx(dense.objective, rel=2e-6)
+        assert reduced.bound >= dense.objective - 1e-9 * abs(dense.objective)
+        assert np.all(reduced.y.sum(axis=0) <= sc.capacity + 1e-9)
