@@ -75,3 +75,13 @@ def test_schedulers_never_exceed_capacity():
         tr = simulate(sc, policy, 2000, seed=1, record_topologies=True)
         assert all(len(t) <= sc.capacity for t in tr.topologies)
         assert tr.pumped_counts.sum() == sum(len(t) for t in tr.topologies)
+
+
+@pytest.mark.parametrize("alpha", [0.5, 2.0])
+def test_general_alpha_scheduler_reaches_its_alpha_optimum(alpha):
+    sc = table_i(2, "fixed")
+    opt = AlphaFair(sc, alpha=alpha).solve()
+    tr = simulate(sc, "alpha", 100_000, alpha=alpha, seed=1)
+    got = total_utility(tr.final, alpha)
+    assert abs(opt.objective - got) <= 2e-3 * abs(opt.objective)
+    np.testing.assert_allclose(tr.final, opt.values["rate_vector"], rtol=0.05, atol=1e-3 * tr.final.max())

@@ -331,6 +331,8 @@ def _interior_point(a_red, idx, w, capacity, alpha, fixed_rate, bidx, S, tol, ma
         rp = load(y) + sig - capacity
         comp = float(np.einsum("ij,ij->", y, zl) + np.einsum("ij,ij->", y1, zu) + sig @ lam)
         mu = comp / m
+        dual_gap = float(np.abs(rd).max())
+        grad_scale = float(np.abs(lam).max()) + 1e-300
         # -- certificate (of the full problem) ----------------------------------------
         f_now = float(np.sum(w * utility(r, alpha)))
         if comp <= check_below * tol * abs(f_now):
@@ -356,6 +358,11 @@ def _interior_point(a_red, idx, w, capacity, alpha, fixed_rate, bidx, S, tol, ma
                          + np.einsum("ij,ij->", y1 - ap * dy, zu + ad * dzu)
                          + (sig + ap * dsig) @ (lam + ad * dlam))
         tau = (comp_aff / comp) ** 3 * mu
+        # Mehrotra's aggressive centering only once the dual residual is small: with a
+        # nonlinear utility, driving complementarity to zero while U'(r) is still far
+        # from the prices strands the iterate against the bounds.
+        if dual_gap > 1e-3 * grad_scale:
+            tau = max(tau, 0.1 * mu)
         # -- corrector --------------------------------------------------------------
         rlo = (y * zl - tau + dy * dzl) * free_f
         rup = (y1 * zu - tau - dy * dzu) * free_f
@@ -363,6 +370,15 @@ def _interior_point(a_red, idx, w, capacity, alpha, fixed_rate, bidx, S, tol, ma
         dy, dzl, dzu, dsig, dlam = solve_newton(r, y_inv, y1_inv, rd, rlo, rup, rsig, rp)
         ap = 0.99 * min(max_step(y, dy), max_step(y1, -dy), max_step(sig, dsig))
         ad = 0.99 * min(max_step(zl, dzl), max_step(zu, dzu), max_step(lam, dlam))
+        # Trust region on the rates: the Newton model of U'(r) is only good while no
+        # rate more than halves or doubles in one step.
+        dr = np.einsum("ij,ij->i", a_free, dy)
+        shrink = dr < -0.5 * r
+        grow = dr > r
+        if shrink.any():
+            ap = min(ap, float(np.min(-0.5 * r[shrink] / dr[shrink])))
+        if grow.any():
+            ap = min(ap, float(np.min(r[grow] / dr[grow])))
         # Separate primal and dual step lengths (as IPOPT does for bound multipliers):
         # the dual residual is recomputed from the new y at the next iteration.
         y += ap * dy
