@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -65,7 +65,6 @@ class Trace:
     pumped_counts: np.ndarray
     seconds: float
     topologies: list | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def _checkpoints(slots: int, count: int) -> np.ndarray:
