@@ -146,3 +146,15 @@ def test_physical_file_form_with_perturbed_channel(tmp_path, capsys):
     bad["qber"] = (TABLE_II_QBER * 20).tolist()
     code, _, err = run(capsys, "solve", write(tmp_path, bad, "bad.json"))
     assert code == 2 and "QBER" in err
+
+
+def test_shipped_example_scenarios_solve(capsys):
+    from pathlib import Path
+
+    import qnum
+
+    examples = sorted((Path(qnum.__file__).parent / "data" / "pumping").glob("*.json"))
+    assert len(examples) >= 3
+    for path in examples:
+        code, out, _ = run(capsys, "solve", str(path), "--json")
+        assert code == 0 and json.loads(out)["status"] == "optimal", path.name
