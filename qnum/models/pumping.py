@@ -188,6 +188,10 @@ class AlphaFair:
         values = {"rate_vector": rates, "rates": dict(zip(sc.pairs, rates.tolist())),
                   "schedule": schedule}
         values.update(extra or {})
+        if bound is not None and bound < objective - 1e-9 * abs(objective):
+            # A proven bound cannot lie below a feasible objective: a solver or oracle
+            # returned an inaccurate answer. Say so rather than report a false certificate.
+            status, message, bound = Status.FEASIBLE, f"{message}; bound {bound:.6g} below objective discarded", None
         return Solution(status, objective=objective, bound=bound, values=values, solver=solver, message=message)
 
     def _solve_separable(self, tol, time_limit) -> Solution:

@@ -58,7 +58,9 @@ def best_matching(gains, factor, edges_i, edges_j, nodes) -> tuple[np.ndarray, f
     rows = np.concatenate([edges_i[positive], edges_j[positive]])
     cols = np.concatenate([np.arange(n), np.arange(n)])
     incidence = sparse.csr_matrix((np.ones(2 * n), (rows, cols)), shape=(nodes, n))
-    c = -gains[positive]
+    # Scale to order 1: HiGHS treats tiny objective coefficients (α = 2 gains are
+    # ~1e-6) as zero and would return any feasible matching.
+    c = -gains[positive] / gains[positive].max()
     independent = np.all(factor == factor[0])
     counts = [len(factor)] if independent else range(1, len(factor) + 1)
     best_idx, best_val = np.empty(0, dtype=np.int64), 0.0
