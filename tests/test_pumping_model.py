@@ -173,3 +173,23 @@ def test_matching_oracle_handles_tiny_gains_alpha_two(seed):
     assert sol.bound is not None and sol.bound >= sol.objective
     assert sol.objective == pytest.approx(expected, rel=1e-4)
     assert sol.bound >= expected * (1 + 1e-6)   # negative values: the bound is above the optimum
+
+
+@pytest.mark.parametrize("family", ["at-most-k", "matching"])
+def test_oracles_match_enumeration_on_random_gains(family):
+    from qnum.solvers.pumping_oracles import TopologyOracle, enumerate_topologies
+
+    rng = np.random.default_rng(0)
+    for trial in range(60):
+        n = int(rng.integers(3, 7))
+        k = int(rng.integers(1, 4))
+        factor = None if trial % 2 else np.sort(rng.uniform(0.2, 1.0, k))[::-1]
+        sc = PumpingScenario(n, min(k, n * (n - 1) // 2), np.ones((1, n * (n - 1) // 2)), [1.0], topologies=family,
+                             per_count_factor=None if factor is None else factor[: min(k, n * (n - 1) // 2)])
+        gains = rng.exponential(size=sc.num_pairs) * 10.0 ** rng.uniform(-12, 3)
+        f = sc.count_factor
+        best = max([0.0] + [f[len(t) - 1] * gains[list(t)].sum() for t in enumerate_topologies(sc)])
+        idx, value = TopologyOracle(sc).best(gains)
+        assert value == pytest.approx(best, rel=1e-9, abs=0)
+        if idx.size:
+            assert value == pytest.approx(f[idx.size - 1] * gains[idx].sum(), rel=1e-12)

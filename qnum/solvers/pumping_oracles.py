@@ -67,7 +67,9 @@ def best_matching(gains, factor, edges_i, edges_j, nodes) -> tuple[np.ndarray, f
     for k in counts:
         lo = 0 if independent else k
         cons = [LinearConstraint(incidence, 0, 1), LinearConstraint(np.ones((1, n)), lo, k)]
-        res = milp(c, constraints=cons, integrality=np.ones(n), bounds=Bounds(0, 1))
+        # Exact pricing: HiGHS's default 1e-4 MIP gap would make the Frank–Wolfe bound invalid.
+        res = milp(c, constraints=cons, integrality=np.ones(n), bounds=Bounds(0, 1),
+                   options={"mip_rel_gap": 1e-12})
         if res.x is None:
             continue
         chosen = positive[res.x > 0.5]
