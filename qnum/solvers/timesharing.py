@@ -64,6 +64,16 @@ class Schedule:
         marginals to decompose (``("marginals", q, y, k)``: with probability q pump a set
         drawn with marginals ``y / q``; k is the exact set size when per-count factors
         apply, else None).
+
+    Examples
+    --------
+    >>> from qnum.networks.pumping import PumpingScenario
+    >>> sc = PumpingScenario(3, 1, [[2.0, 4.0, 6.0]], [1.0])
+    >>> sched = Schedule(sc, [[("marginals", 1.0, np.array([0.5, 0.25, 0.25]), None)]])
+    >>> sorted(sched.topologies(0))
+    [(0.25, (1,)), (0.25, (2,)), (0.5, (0,))]
+    >>> sched.rates().tolist()
+    [1.0, 1.0, 1.5]
     """
 
     def __init__(self, scenario, parts):
