@@ -1,0 +1,396 @@
+"""Run a sweep: execute each run (in-process, local processes or Dask) and journal its row.
+
+One interface, three executors: :class:`InProcess` (debugging), :class:`Processes`
+(default, ``concurrent.futures`` with one single-threaded worker per core) and
+:class:`Dask` (an existing scheduler or a ``LocalCluster``; dask is imported only here).
+Every executor yields finished rows in completion order; :func:`run_sweep` journals them
+(see :mod:`qnum.sweep.store`) and skips runs already in the journal, so re-running the
+same command resumes a killed sweep.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+
+from qnum.errors import ScenarioError
+
+#: environment variables that cap solver / BLAS threads in worker processes
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+               "NUMEXPR_NUM_THREADS", "RAYON_NUM_THREADS")
+
+
+class RunTimeout(Exception):
+    """A run exceeded its time limit."""
+
+
+def build_scenario(run: dict):
+    """The validated scenario object of a run (base + parameter overrides).
+
+    Examples
+    --------
+    >>> from qnum.sweep.spec import parse_sweep
+    >>> spec = parse_sweep({"family": "pumping", "base": {"builder": "random", "nodes": 3},
+    ...                     "parameters": {"capacity": [2]}})
+    >>> build_scenario(spec.runs()[0]).capacity
+    2
+    """
+    from qnum.families import family
+    from qnum.sweep.builders import builders_for
+    from qnum.sweep.spec import RUN_OPTIONS
+
+    fam = family(run["family"])
+    base = run["base"]
+    params = {k: v for k, v in run["params"].items() if k not in RUN_OPTIONS or k in base}
+    if "builder" in base:
+        fn = builders_for(run["family"])[base["builder"]]
+        from qnum.sweep.spec import _builder_args
+
+        args = _builder_args(fn)
+        kwargs = {k: v for k, v in base.items() if k != "builder"}
+        if "seed" in args and "seed" not in kwargs:
+            kwargs["seed"] = run["seed"]
+        kwargs.update({k: v for k, v in params.items() if k in args})
+        data = fn(**kwargs)
+        data.update({k: v for k, v in params.items() if k not in args})
+    else:
+        data = {**base["scenario"], **params}
+    return fam.scenario_from_dict(data)
+
+
+def _numbers(out: dict, keys) -> dict:
+    res = {}
+    for key, value in out.items():
+        if keys is not None and key not in keys:
+            continue
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, (int, float)):
+            res[key] = float(value) if math.isfinite(value) else None
+        elif value is None and keys is not None:
+            res[key] = None
+    return res
+
+
+def _objective(out: dict):
+    for key in ("objective", "utility"):
+        if isinstance(out.get(key), (int, float)) and not isinstance(out.get(key), bool):
+            return float(out[key])
+    return None
+
+
+def _alarm(seconds):
+    """Context: raise RunTimeout after ``seconds`` (main thread only; else a no-op)."""
+    class _Ctx:
+        def __enter__(self):
+            self.on = bool(seconds) and threading.current_thread() is threading.main_thread()
+            if self.on:
+                def handler(signum, frame):
+                    raise RunTimeout(f"run exceeded its time limit of {seconds} s")
+                self.old = signal.signal(signal.SIGALRM, handler)
+                signal.setitimer(signal.ITIMER_REAL, seconds)
+
+        def __exit__(self, *exc):
+            if self.on:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, self.old)
+            return False
+    return _Ctx()
+
+
+def execute_run(run: dict, time_limit=None) -> dict:
+    """Execute one run and return its journal row; never raises for a failing run.
+
+    Examples
+    --------
+    >>> from qnum.sweep.spec import parse_sweep
+    >>> spec = parse_sweep({"family": "pumping", "action": "both", "policy": "pf",
+    ...                     "options": {"slots": 200}, "metrics": ["utility"],
+    ...                     "base": {"builder": "random", "nodes": 3, "capacity": 1}})
+    >>> row = execute_run(spec.runs()[0])
+    >>> row["status"], sorted(row["metrics"])
+    ('ok', ['gap', 'relative_gap', 'simulate_utility', 'solve_utility'])
+    """
+    import qnum
+    from qnum.families import family
+
+    start = time.perf_counter()
+    row = {"run_id": run["run_id"], "index": run["index"], "family": run["family"], "action": run["action"],
+           "policy": run["policy"], "params": run["params"], "seed": run["seed"], "metrics": {},
+           "status": "ok", "error": None, "solver_status": None, "solver": None,
+           "qnum_version": qnum.__version__}
+    options = {**run["options"], **{k: v for k, v in run["params"].items() if k in _run_options()}}
+    limit = options.get("time_limit", time_limit)
+    if limit is not None and "time_limit" not in options:
+        options["time_limit"] = limit
+    try:
+        with _alarm(limit):
+            fam = family(run["family"])
+            scenario = build_scenario(run)
+            keys = run["metrics"]
+            if run["action"] in ("solve", "both"):
+                sol = fam.solve_json(scenario, {k: options[k] for k in ("method", "tol", "time_limit") if k in options})
+                row["solver_status"] = sol.get("status")
+                row["solver"] = sol.get("solver")
+            if run["action"] in ("simulate", "both"):
+                sim = fam.simulate_json(scenario, run["policy"], {"slots": options.get("slots", 10_000),
+                                                                   "seed": run["seed"], "beta": options.get("beta")})
+        if run["action"] == "solve":
+            row["metrics"] = _numbers(sol, keys)
+        elif run["action"] == "simulate":
+            row["metrics"] = _numbers(sim, keys)
+        else:
+            metrics = {f"solve_{k}": v for k, v in _numbers(sol, keys).items()}
+            metrics.update({f"simulate_{k}": v for k, v in _numbers(sim, keys).items()})
+            opt, online = _objective(sol), _objective(sim)
+            gap = opt - online if opt is not None and online is not None else None
+            metrics["gap"] = gap
+            metrics["relative_gap"] = (gap / max(abs(opt), 1e-300) if gap is not None else None)
+            row["metrics"] = metrics
+    except RunTimeout as exc:
+        row["status"], row["error"] = "timeout", str(exc)
+    except Exception as exc:  # noqa: BLE001 - a failing run is recorded, not raised
+        row["status"] = "error"
+        row["error"] = f"{type(exc).__name__}: {exc}"
+        tb = traceback.extract_tb(exc.__traceback__)
+        if tb:
+            row["error"] += f" (at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno})"
+    row["wall_s"] = time.perf_counter() - start
+    return row
+
+
+def _run_options():
+    from qnum.sweep.spec import RUN_OPTIONS
+
+    return RUN_OPTIONS
+
+
+def limit_threads() -> None:
+    """Cap BLAS/OpenMP/solver threads at one (called in each worker process)."""
+    for var in THREAD_VARS:
+        os.environ[var] = "1"
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:
+        pass
+
+
+def _execute_in_worker(run, time_limit):
+    return execute_run(run, time_limit)
+
+
+# -- executors ---------------------------------------------------------------------------
+
+class InProcess:
+    """Run in this process, one after another (debugging; exceptions stay readable)."""
+
+    name = "inprocess"
+
+    def __init__(self, workers=None):
+        self.workers = 1
+
+    def map_unordered(self, runs, time_limit=None):
+        for run in runs:
+            yield execute_run(run, time_limit)
+
+    def close(self):
+        pass
+
+
+class Processes:
+    """Local worker processes (default): ``ProcessPoolExecutor``, one single-threaded worker per core."""
+
+    name = "processes"
+
+    def __init__(self, workers=None):
+        self.workers = workers or os.cpu_count() or 1
+        self._pool = None
+
+    def map_unordered(self, runs, time_limit=None):
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+        saved = {v: os.environ.get(v) for v in THREAD_VARS}
+        for var in THREAD_VARS:  # inherited by the workers at start
+            os.environ[var] = "1"
+        try:
+            self._pool = ProcessPoolExecutor(self.workers, initializer=limit_threads)
+        finally:
+            for var, val in saved.items():
+                if val is None:
+                    os.environ.pop(var, None)
+                else:
+                    os.environ[var] = val
+        runs = iter(runs)
+        pending = set()
+        window = 4 * self.workers
+        while True:
+            while len(pending) < window:
+                run = next(runs, None)
+                if run is None:
+                    break
+                pending.add(self._pool.submit(_execute_in_worker, run, time_limit))
+            if not pending:
+                break
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                yield fut.result()
+
+    def close(self):
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class Dask:
+    """Dask distributed: an existing scheduler (``address``) or a ``LocalCluster`` of ``workers`` processes."""
+
+    name = "dask"
+
+    def __init__(self, workers=None, address=None, connect_timeout: float = 5.0):
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise ScenarioError("--executor", "dask", "needs dask: pip install 'qnum[dask]'") from None
+        self.cluster = None
+        if address is not None:
+            if not isinstance(address, str) or "://" not in address:
+                raise ScenarioError("--scheduler", address, "must look like tcp://host:port")
+            try:
+                self.client = Client(address, timeout=f"{connect_timeout}s")
+            except (OSError, TimeoutError) as exc:
+                raise ScenarioError("--scheduler", address, f"unreachable: {type(exc).__name__}") from None
+        else:
+            n = workers or os.cpu_count() or 1
+            saved = {v: os.environ.get(v) for v in THREAD_VARS}
+            for var in THREAD_VARS:
+                os.environ[var] = "1"
+            try:
+                self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                            dashboard_address=None, silence_logs=40)
+            finally:
+                for var, val in saved.items():
+                    if val is None:
+                        os.environ.pop(var, None)
+                    else:
+                        os.environ[var] = val
+            self.client = Client(self.cluster)
+        self.client.run(limit_threads)
+        self.workers = len(self.client.scheduler_info().get("workers", {})) or 1
+
+    def map_unordered(self, runs, time_limit=None):
+        from dask.distributed import as_completed
+
+        runs = list(runs)
+        if not runs:
+            return
+        futures = self.client.map(_execute_in_worker, runs, time_limit=time_limit, pure=False)
+        for fut in as_completed(futures):
+            yield fut.result()
+            fut.release()
+
+    def close(self):
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+EXECUTORS = ("inprocess", "processes", "dask")
+
+
+def make_executor(name="processes", workers=None, scheduler=None, dask_local=None):
+    """The executor for the CLI flags; ScenarioError on bad combinations (before any run).
+
+    Examples
+    --------
+    >>> make_executor("inprocess").name
+    'inprocess'
+    """
+    if scheduler is not None or dask_local is not None:
+        if name not in (None, "dask", "processes"):
+            raise ScenarioError("--executor", name, "--scheduler/--dask-local need --executor dask")
+        name = "dask"
+    if name not in EXECUTORS:
+        raise ScenarioError("--executor", name, f"must be one of {list(EXECUTORS)}")
+    if workers is not None and (isinstance(workers, bool) or workers < 1):
+        raise ScenarioError("--workers", workers, "must be >= 1")
+    if dask_local is not None and dask_local < 1:
+        raise ScenarioError("--dask-local", dask_local, "must be >= 1")
+    if name == "inprocess":
+        return InProcess()
+    if name == "processes":
+        return Processes(workers)
+    return Dask(dask_local or workers, address=scheduler)
+
+
+def _progress(total, initial, enabled):
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover
+        return None
+    return tqdm(total=total, initial=initial, unit="run", disable=not enabled, dynamic_ncols=True,
+                smoothing=0.1, file=sys.stderr)
+
+
+def run_sweep(spec, out, executor=None, time_limit=None, progress=None):
+    """Run every run of ``spec`` not yet journaled under ``out``; return the results DataFrame.
+
+    Parameters
+    ----------
+    spec : SweepSpec
+        From :func:`qnum.sweep.load_sweep` / :func:`qnum.sweep.parse_sweep`.
+    out : path
+        Results directory (``runs.jsonl`` journal, ``results.parquet``).
+    executor : executor object or None
+        From :func:`make_executor`; default in-process.
+    time_limit : float or None
+        Seconds per run; a run over it is recorded with status ``"timeout"``.
+    progress : bool or None
+        Progress bar on stderr; default only when stderr is a terminal.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from qnum.sweep.spec import parse_sweep
+    >>> spec = parse_sweep({"family": "pumping", "action": "simulate", "policy": "pf",
+    ...                     "options": {"slots": 100}, "seeds": [1, 2],
+    ...                     "base": {"builder": "random", "nodes": 3}, "parameters": {"capacity": [1, 2]}})
+    >>> df = run_sweep(spec, tempfile.mkdtemp())
+    >>> len(df), sorted(set(df["capacity"])), set(df["status"])
+    (4, [1, 2], {'ok'})
+    """
+    import json
+
+    from qnum.sweep.store import Journal, consolidate
+
+    executor = executor or InProcess()
+    journal = Journal(out)
+    journal.repair()
+    (journal.dir / "sweep.json").write_text(json.dumps(
+        {"name": spec.name, "family": spec.family, "action": spec.action, "policy": spec.policy,
+         "parameters": spec.parameter_names, "seeds": spec.seeds}, indent=1))
+    runs = spec.runs()
+    done = {row["run_id"] for row in journal.read()}
+    todo = [r for r in runs if r["run_id"] not in done]
+    bar = _progress(len(runs), len(runs) - len(todo), sys.stderr.isatty() if progress is None else progress)
+    failures = 0
+    try:
+        for row in executor.map_unordered(todo, time_limit):
+            journal.append(row)
+            if row["status"] != "ok":
+                failures += 1
+            if bar is not None:
+                bar.set_postfix(failed=failures, refresh=False)
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+        journal.close()
+        executor.close()
+    return consolidate(out)
