@@ -80,7 +80,63 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-plots", action="store_true", help="do not write plots")
     bench.add_argument("--slots", type=int, default=100_000, help="online slots per run (default 100000)")
     bench.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    _add_sweep_parsers(sub)
     return parser
+
+
+def _add_sweep_parsers(sub) -> None:
+    """``qnum sweep`` and ``qnum plot`` (the sweep engine, :mod:`qnum.sweep`)."""
+    from qnum.sweep.spec import __doc__ as sweep_format
+
+    sweep = sub.add_parser("sweep", help="run a parameter sweep (resumable; local processes or Dask)",
+                           description="Run every run of a sweep file; results go to DIR/runs.jsonl and "
+                           "DIR/results.parquet. Re-running the same command resumes a killed sweep.\n\n"
+                           + sweep_format.split("\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    sweep.add_argument("file", nargs="?", help="sweep file (.toml or .json)")
+    sweep.add_argument("--out", help="results directory (required to run)")
+    sweep.add_argument("--list-examples", action="store_true", help="print the shipped example names, one per line")
+    sweep.add_argument("--example", help="run a shipped example sweep instead of FILE")
+    sweep.add_argument("--executor", choices=["inprocess", "processes", "dask"], default=None,
+                       help="where runs execute (default processes; dask with --scheduler/--dask-local)")
+    sweep.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    sweep.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://host:port")
+    sweep.add_argument("--dask-local", type=int, default=None, metavar="N", help="start a Dask LocalCluster of N workers")
+    sweep.add_argument("--time-limit", type=float, default=None, help="seconds per run (over it: status timeout)")
+    sweep.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                       help="progress bar on stderr (default: when stderr is a terminal)")
+
+    plot = sub.add_parser("plot", help="summary table (mean, 95%% CI over seeds) and PNG plots of a sweep")
+    plot.add_argument("dir", help="sweep results directory")
+    plot.add_argument("--out", default=None, help="where to write summary.csv and plots (default DIR)")
+
+
+def _cmd_sweep(args) -> int:
+    from qnum.sweep import example_names, example_path, load_sweep
+    from qnum.sweep.runner import make_executor, run_sweep
+
+    if args.list_examples:
+        print("\n".join(example_names()))
+        return 0
+    if (args.file is None) == (args.example is None):
+        raise ScenarioError("FILE", args.file, "give a sweep file or --example NAME (one of them)")
+    if not args.out:
+        raise ScenarioError("--out", None, "required: the results directory")
+    if args.time_limit is not None and not args.time_limit > 0:
+        raise ScenarioError("--time-limit", args.time_limit, "must be > 0 seconds")
+    spec = load_sweep(example_path(args.example) if args.example else args.file)
+    executor = make_executor(args.executor or "processes", args.workers, args.scheduler, args.dask_local)
+    frame = run_sweep(spec, args.out, executor, time_limit=args.time_limit, progress=args.progress)
+    failed = int((frame["status"] != "ok").sum()) if len(frame) else 0
+    print(f"{len(frame)} runs ({failed} failed) in {args.out}/results.parquet")
+    return 0
+
+
+def _cmd_plot(args) -> int:
+    from qnum.sweep.plot import plot_sweep
+
+    paths = plot_sweep(args.dir, args.out)
+    print(f"wrote {len(paths)} files: " + ", ".join(str(p) for p in paths))
+    return 0
 
 
 def _cmd_solve(args) -> dict:
@@ -131,6 +187,10 @@ def main(argv=None) -> int:
     """Entry point of the ``qnum`` command; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "sweep":
+            return _cmd_sweep(args)
+        if args.command == "plot":
+            return _cmd_plot(args)
         if args.command == "solve":
             out = _cmd_solve(args)
         elif args.command == "simulate":
