@@ -253,7 +253,7 @@ class Dask:
 
     name = "dask"
 
-    def __init__(self, workers=None, address=None, connect_timeout: float = 5.0):
+    def __init__(self, workers=None, address=None, connect_timeout: float = 3.0):
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError:
