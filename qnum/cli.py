@@ -125,7 +125,12 @@ def _cmd_sweep(args) -> int:
         raise ScenarioError("--time-limit", args.time_limit, "must be > 0 seconds")
     spec = load_sweep(example_path(args.example) if args.example else args.file)
     executor = make_executor(args.executor or "processes", args.workers, args.scheduler, args.dask_local)
-    frame = run_sweep(spec, args.out, executor, time_limit=args.time_limit, progress=args.progress)
+    try:
+        frame = run_sweep(spec, args.out, executor, time_limit=args.time_limit, progress=args.progress)
+    except KeyboardInterrupt:
+        print(f"qnum sweep: interrupted; finished runs are kept in {args.out}/ -- run the same command to resume",
+              file=sys.stderr)
+        return 130
     failed = int((frame["status"] != "ok").sum()) if len(frame) else 0
     print(f"{len(frame)} runs ({failed} failed) in {args.out}/results.parquet")
     return 0

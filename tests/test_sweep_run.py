@@ -137,3 +137,26 @@ def test_plot_writes_summary_and_pngs(tmp_path, capsys):
     for name in ("gap", "solve_utility", "simulate_utility"):
         assert (tmp_path / f"{name}.png").stat().st_size > 1000
     assert main(["plot", str(tmp_path / "none")]) == 2
+
+
+def test_crashed_worker_is_recorded_and_others_complete(tmp_path, monkeypatch):
+    import multiprocessing
+
+    from qnum.sweep import runner
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("needs the fork start method to inject the crash")
+    real = runner.execute_run
+
+    def crashing(run, time_limit=None):
+        if run["seed"] == 2 and run["params"]["capacity"] == 2:
+            os._exit(3)
+        return real(run, time_limit)
+
+    monkeypatch.setattr(runner, "execute_run", crashing)
+    df = run_sweep(parse_sweep(small(action="simulate")),
+                   tmp_path, Processes(2))
+    assert len(df) == 8 and df["run_id"].is_unique
+    bad = df[df["status"] != "ok"]
+    assert len(bad) == 2 and set(bad["capacity"]) == {2} and set(bad["seed"]) == {2}
+    assert (bad["error"] == "worker process died while running it").all()

@@ -182,6 +182,16 @@ def limit_threads() -> None:
         pass
 
 
+def crashed_row(run: dict) -> dict:
+    """The journal row of a run whose worker process died (segfault, out of memory, os._exit)."""
+    import qnum
+
+    return {"run_id": run["run_id"], "index": run["index"], "family": run["family"], "action": run["action"],
+            "policy": run["policy"], "params": run["params"], "seed": run["seed"], "metrics": {},
+            "status": "error", "error": "worker process died while running it", "solver_status": None,
+            "solver": None, "qnum_version": qnum.__version__, "wall_s": None}
+
+
 def _execute_in_worker(run, time_limit):
     return execute_run(run, time_limit)
 
@@ -213,8 +223,8 @@ class Processes:
         self.workers = workers or os.cpu_count() or 1
         self._pool = None
 
-    def map_unordered(self, runs, time_limit=None):
-        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    def _start(self):
+        from concurrent.futures import ProcessPoolExecutor
 
         saved = {v: os.environ.get(v) for v in THREAD_VARS}
         for var in THREAD_VARS:  # inherited by the workers at start
@@ -227,20 +237,45 @@ class Processes:
                     os.environ.pop(var, None)
                 else:
                     os.environ[var] = val
-        runs = iter(runs)
-        pending = set()
-        window = 4 * self.workers
-        while True:
-            while len(pending) < window:
-                run = next(runs, None)
-                if run is None:
-                    break
-                pending.add(self._pool.submit(_execute_in_worker, run, time_limit))
-            if not pending:
-                break
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+
+    def map_unordered(self, runs, time_limit=None):
+        """Yield rows as runs finish; a run that kills its worker process is recorded as an error.
+
+        After a worker dies, the runs that were in flight are retried one at a time in a
+        fresh pool, so the culprit is identified and recorded and the others complete.
+        """
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        self._start()
+        queue = list(runs)[::-1]
+        suspects = []  # runs in flight when a worker died: retried alone
+        pending = {}
+        while queue or suspects or pending:
+            window = 1 if suspects else 4 * self.workers
+            while len(pending) < window and (suspects or queue):
+                run = suspects.pop() if suspects else queue.pop()
+                pending[self._pool.submit(_execute_in_worker, run, time_limit)] = run
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            broken = []
             for fut in done:
-                yield fut.result()
+                run = pending.pop(fut)
+                try:
+                    row = fut.result()
+                except BrokenProcessPool:
+                    broken.append(run)
+                    continue
+                yield row
+            if broken:
+                alone = len(broken) == 1 and not pending and window == 1
+                broken.extend(pending.values())
+                pending = {}
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._start()
+                if alone:
+                    yield crashed_row(broken[0])
+                else:
+                    suspects.extend(broken)
 
     def close(self):
         if self._pool is not None:
@@ -377,6 +412,10 @@ def run_sweep(spec, out, executor=None, time_limit=None, progress=None):
          "parameters": spec.parameter_names, "seeds": spec.seeds}, indent=1))
     runs = spec.runs()
     done = {row["run_id"] for row in journal.read()}
+    stale = done - {r["run_id"] for r in runs}
+    if stale:
+        print(f"qnum sweep: warning: {out} holds {len(stale)} runs of another sweep; they stay in its results "
+              "(use a new --out directory per sweep)", file=sys.stderr)
     todo = [r for r in runs if r["run_id"] not in done]
     bar = _progress(len(runs), len(runs) - len(todo), sys.stderr.isatty() if progress is None else progress)
     failures = 0
