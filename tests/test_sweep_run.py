@@ -160,3 +160,25 @@ def test_crashed_worker_is_recorded_and_others_complete(tmp_path, monkeypatch):
     bad = df[df["status"] != "ok"]
     assert len(bad) == 2 and set(bad["capacity"]) == {2} and set(bad["seed"]) == {2}
     assert (bad["error"] == "worker process died while running it").all()
+
+
+def test_scenario_key_of_builder_output_can_vary(tmp_path):
+    df = run_sweep(parse_sweep(small(action="solve", policy=None, seeds=[1], parameters={"channel": ["fixed"],
+                                                                             "capacity": [1, 2]})), tmp_path)
+    assert list(df["status"]) == ["ok", "ok"] and list(df["channel"]) == ["fixed", "fixed"]
+
+
+@pytest.mark.parametrize("name", __import__("qnum.sweep", fromlist=["x"]).example_names())
+def test_every_example_runs_inprocess_and_on_dask_scheduler(tmp_path, name, capsys):
+    distributed = pytest.importorskip("dask.distributed")
+    assert main(["sweep", "--example", name, "--out", str(tmp_path / "a"), "--executor", "inprocess"]) == 0
+    local = load_results(tmp_path / "a")
+    assert len(local) and (local["status"] == "ok").all()
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,
+                                  silence_logs=40) as cluster:
+        assert main(["sweep", "--example", name, "--out", str(tmp_path / "d"),
+                     "--scheduler", cluster.scheduler_address]) == 0
+    remote = load_results(tmp_path / "d")
+    drop = [c for c in local.columns if c.endswith("seconds") or c == "wall_s"]
+    pd.testing.assert_frame_equal(comparable(local).drop(columns=drop, errors="ignore"),
+                                  comparable(remote).drop(columns=drop, errors="ignore"), rtol=1e-6)

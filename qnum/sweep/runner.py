@@ -42,24 +42,23 @@ def build_scenario(run: dict):
     """
     from qnum.families import family
     from qnum.sweep.builders import builders_for
-    from qnum.sweep.spec import RUN_OPTIONS
+    from qnum.sweep.spec import _builder_args, run_options
 
     fam = family(run["family"])
     base = run["base"]
-    params = {k: v for k, v in run["params"].items() if k not in RUN_OPTIONS or k in base}
+    options = run_options(fam)
     if "builder" in base:
         fn = builders_for(run["family"])[base["builder"]]
-        from qnum.sweep.spec import _builder_args
-
         args = _builder_args(fn)
         kwargs = {k: v for k, v in base.items() if k != "builder"}
         if "seed" in args and "seed" not in kwargs:
             kwargs["seed"] = run["seed"]
-        kwargs.update({k: v for k, v in params.items() if k in args})
+        kwargs.update({k: v for k, v in run["params"].items() if k in args})
         data = fn(**kwargs)
-        data.update({k: v for k, v in params.items() if k not in args})
+        data.update({k: v for k, v in run["params"].items() if k not in args and k not in options})
     else:
-        data = {**base["scenario"], **params}
+        scenario = base["scenario"]
+        data = {**scenario, **{k: v for k, v in run["params"].items() if k in scenario or k not in options}}
     return fam.scenario_from_dict(data)
 
 
@@ -124,22 +123,22 @@ def execute_run(run: dict, time_limit=None) -> dict:
            "policy": run["policy"], "params": run["params"], "seed": run["seed"], "metrics": {},
            "status": "ok", "error": None, "solver_status": None, "solver": None,
            "qnum_version": qnum.__version__}
-    options = {**run["options"], **{k: v for k, v in run["params"].items() if k in _run_options()}}
-    limit = options.get("time_limit", time_limit)
-    if limit is not None and "time_limit" not in options:
-        options["time_limit"] = limit
     try:
+        fam = family(run["family"])
+        options = {"slots": 10_000, **run["options"], "seed": run["seed"],
+                   **{k: v for k, v in run["params"].items() if k in _run_options(fam)}}
+        limit = options.get("time_limit", time_limit)
+        if limit is not None:
+            options["time_limit"] = limit
         with _alarm(limit):
-            fam = family(run["family"])
             scenario = build_scenario(run)
             keys = run["metrics"]
             if run["action"] in ("solve", "both"):
-                sol = fam.solve_json(scenario, {k: options[k] for k in ("method", "tol", "time_limit") if k in options})
+                sol = fam.solve_json(scenario, dict(options))
                 row["solver_status"] = sol.get("status")
                 row["solver"] = sol.get("solver")
             if run["action"] in ("simulate", "both"):
-                sim = fam.simulate_json(scenario, run["policy"], {"slots": options.get("slots", 10_000),
-                                                                   "seed": run["seed"], "beta": options.get("beta")})
+                sim = fam.simulate_json(scenario, run["policy"], dict(options))
         if run["action"] == "solve":
             row["metrics"] = _numbers(sol, keys)
         elif run["action"] == "simulate":
@@ -164,10 +163,10 @@ def execute_run(run: dict, time_limit=None) -> dict:
     return row
 
 
-def _run_options():
-    from qnum.sweep.spec import RUN_OPTIONS
+def _run_options(fam):
+    from qnum.sweep.spec import run_options
 
-    return RUN_OPTIONS
+    return run_options(fam)
 
 
 def limit_threads() -> None:

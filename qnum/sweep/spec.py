@@ -21,7 +21,8 @@ Format (TOML; the JSON form has the same keys)::
     [parameters]                  # cartesian product of the grids, times draws, times seeds
     capacity = [1, 2]                         # a list of values
     alpha = { linspace = [0.5, 2.0, 4] }      # or logspace = [lo_exp, hi_exp, n], range = [a, b, step]
-    slots = { values = [100, 1000] }          # run options may vary too
+    slots = { values = [100, 1000] }          # run options may vary too (a family may add
+                                              # its own in SWEEP_OPTIONS; all reach solve/simulate)
     side_km = { uniform = [50, 150] }         # seeded random draws: uniform / loguniform / integers
 
 A parameter name is resolved as a builder argument, else a key of the scenario dict, else
@@ -44,6 +45,18 @@ from qnum.errors import ScenarioError
 
 ACTIONS = ("solve", "simulate", "both")
 RUN_OPTIONS = ("slots", "beta", "method", "tol", "time_limit")
+
+
+def run_options(fam) -> tuple:
+    """Run options a family accepts: :data:`RUN_OPTIONS` plus its module's ``SWEEP_OPTIONS``.
+
+    Examples
+    --------
+    >>> from qnum.families import family
+    >>> run_options(family("pumping"))
+    ('slots', 'beta', 'method', 'tol', 'time_limit')
+    """
+    return RUN_OPTIONS + tuple(o for o in getattr(fam, "SWEEP_OPTIONS", ()) if o not in RUN_OPTIONS)
 _TOP_KEYS = {"family", "action", "policy", "seeds", "replications", "metrics", "draws", "sample_seed", "base",
              "options", "parameters", "name"}
 _GRID_FORMS = ("values", "linspace", "logspace", "range")
@@ -200,9 +213,11 @@ def parse_sweep(data: dict, root=None) -> SweepSpec:
     options = data.get("options", {})
     if not isinstance(options, dict):
         raise ScenarioError("options", options, "must be a table of run options")
+    allowed_options = run_options(fam)
     for key in options:
-        if key not in RUN_OPTIONS:
-            raise ScenarioError(f"options.{key}", options[key], f"unknown run option; allowed: {', '.join(RUN_OPTIONS)}")
+        if key not in allowed_options:
+            raise ScenarioError(f"options.{key}", options[key],
+                                f"unknown run option; allowed: {', '.join(allowed_options)}")
 
     base = _base(data.get("base"), data["family"], root)
     builders = builders_for(data["family"])
@@ -221,10 +236,10 @@ def parse_sweep(data: dict, root=None) -> SweepSpec:
             grid[name] = grid_or_random[1]
         else:
             random[name] = grid_or_random[1]
-        if name not in builder_args and name not in RUN_OPTIONS and not _scenario_key_ok(fam, base, name, value):
+        if name not in builder_args and name not in allowed_options and not _scenario_key_ok(fam, base, name, value):
             where_b = f"builder {base['builder']!r}" if "builder" in base else "the builder"
             raise ScenarioError(where, value, f"unknown parameter; not an argument of {where_b}, a scenario key "
-                                f"or a run option ({', '.join(RUN_OPTIONS)})")
+                                f"or a run option ({', '.join(allowed_options)})")
     draws = data.get("draws", 1)
     if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
         raise ScenarioError("draws", draws, "must be an integer >= 1")
@@ -336,8 +351,17 @@ def _scenario_key_ok(fam, base, name, value) -> bool:
     """Whether ``name`` is a key the family's scenario reader accepts."""
     if "scenario" in base and name in base["scenario"]:
         return True
-    if "builder" in base:
-        return False
+    if "builder" in base:  # a key of the built scenario dict (builder defaults, seed 0)
+        from qnum.sweep.builders import builders_for
+
+        fn = builders_for(fam.BENCH_NAME)[base["builder"]]
+        kwargs = {k: v for k, v in base.items() if k != "builder"}
+        if "seed" in _builder_args(fn):
+            kwargs.setdefault("seed", 0)
+        try:
+            return name in fn(**kwargs)
+        except Exception:  # noqa: BLE001 - a bad base is reported by the first-run check
+            return False
     sample = value[0] if isinstance(value, list) else None
     try:
         fam.scenario_from_dict({**base["scenario"], name: sample})
