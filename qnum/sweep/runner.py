@@ -401,14 +401,14 @@ def run_sweep(spec, out, executor=None, time_limit=None, progress=None):
     """
     import json
 
-    from qnum.sweep.store import Journal, consolidate
+    from qnum.sweep.store import Journal, _atomic_write, consolidate
 
     executor = executor or InProcess()
     journal = Journal(out)
     journal.repair()
-    (journal.dir / "sweep.json").write_text(json.dumps(
-        {"name": spec.name, "family": spec.family, "action": spec.action, "policy": spec.policy,
-         "parameters": spec.parameter_names, "seeds": spec.seeds}, indent=1))
+    meta = json.dumps({"name": spec.name, "family": spec.family, "action": spec.action, "policy": spec.policy,
+                       "parameters": spec.parameter_names, "seeds": spec.seeds}, indent=1)
+    _atomic_write(journal.dir / "sweep.json", lambda p: p.write_text(meta))
     runs = spec.runs()
     done = {row["run_id"] for row in journal.read()}
     stale = done - {r["run_id"] for r in runs}
