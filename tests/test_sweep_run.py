@@ -182,3 +182,26 @@ def test_every_example_runs_inprocess_and_on_dask_scheduler(tmp_path, name, caps
     drop = [c for c in local.columns if c.endswith("seconds") or c == "wall_s"]
     pd.testing.assert_frame_equal(comparable(local).drop(columns=drop, errors="ignore"),
                                   comparable(remote).drop(columns=drop, errors="ignore"), rtol=1e-6)
+
+
+def test_run_stuck_past_its_limit_is_ended_by_the_watchdog(tmp_path, monkeypatch):
+    import multiprocessing
+
+    from qnum.sweep import runner
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("needs the fork start method to inject the hang")
+    real = runner.execute_run
+
+    def hanging(run, time_limit=None):  # ignores its limit, like a solver stuck in C code
+        if run["seed"] == 2 and run["params"]["capacity"] == 1 and run["params"]["alpha"] == 2.0:
+            time.sleep(60)
+        return real(run, time_limit)
+
+    monkeypatch.setattr(runner, "execute_run", hanging)
+    t0 = time.time()
+    df = run_sweep(parse_sweep(small(action="simulate")), tmp_path, Processes(2), time_limit=0.5)
+    assert time.time() - t0 < 20
+    assert len(df) == 8 and list(df["status"]).count("ok") == 7
+    bad = df[df["status"] != "ok"].iloc[0]
+    assert bad["status"] == "timeout" and "watchdog" in bad["error"] and bad["seed"] == 2

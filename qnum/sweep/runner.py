@@ -181,18 +181,33 @@ def limit_threads() -> None:
         pass
 
 
-def crashed_row(run: dict) -> dict:
-    """The journal row of a run whose worker process died (segfault, out of memory, os._exit)."""
+def crashed_row(run: dict, error: str = "worker process died while running it", status: str = "error",
+                wall_s=None) -> dict:
+    """The journal row of a run whose worker died (segfault, out of memory, time-limit watchdog)."""
     import qnum
 
     return {"run_id": run["run_id"], "index": run["index"], "family": run["family"], "action": run["action"],
             "policy": run["policy"], "params": run["params"], "seed": run["seed"], "metrics": {},
-            "status": "error", "error": "worker process died while running it", "solver_status": None,
-            "solver": None, "qnum_version": qnum.__version__, "wall_s": None}
+            "status": status, "error": error, "solver_status": None,
+            "solver": None, "qnum_version": qnum.__version__, "wall_s": wall_s}
 
 
-def _execute_in_worker(run, time_limit):
-    return execute_run(run, time_limit)
+def _execute_in_worker(run, time_limit, watchdog=False):
+    """``execute_run`` in a worker; with ``watchdog``, the process exits if the run ignores its limit.
+
+    The SIGALRM limit cannot interrupt a solver stuck inside C code; the watchdog ends the
+    worker process after ``time_limit`` plus a grace of max(1 s, limit / 2), and the pool
+    records the run as timed out (see :class:`Processes`).
+    """
+    if not (watchdog and time_limit):
+        return execute_run(run, time_limit)
+    timer = threading.Timer(time_limit + max(1.0, 0.5 * time_limit), os._exit, args=(70,))
+    timer.daemon = True
+    timer.start()
+    try:
+        return execute_run(run, time_limit)
+    finally:
+        timer.cancel()
 
 
 # -- executors ---------------------------------------------------------------------------
@@ -254,11 +269,11 @@ class Processes:
             window = 1 if suspects else 4 * self.workers
             while len(pending) < window and (suspects or queue):
                 run = suspects.pop() if suspects else queue.pop()
-                pending[self._pool.submit(_execute_in_worker, run, time_limit)] = run
+                pending[self._pool.submit(_execute_in_worker, run, time_limit, True)] = (run, time.perf_counter())
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             broken = []
             for fut in done:
-                run = pending.pop(fut)
+                run, started = pending.pop(fut)
                 try:
                     row = fut.result()
                 except BrokenProcessPool:
@@ -267,12 +282,17 @@ class Processes:
                 yield row
             if broken:
                 alone = len(broken) == 1 and not pending and window == 1
-                broken.extend(pending.values())
+                broken.extend(run for run, _ in pending.values())
                 pending = {}
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._start()
                 if alone:
-                    yield crashed_row(broken[0])
+                    elapsed = time.perf_counter() - started
+                    if time_limit and elapsed >= time_limit:
+                        yield crashed_row(broken[0], f"run exceeded its time limit of {time_limit} s "
+                                          "(worker ended by the watchdog)", "timeout", elapsed)
+                    else:
+                        yield crashed_row(broken[0], wall_s=elapsed)
                 else:
                     suspects.extend(broken)
 
@@ -325,8 +345,13 @@ class Dask:
         if not runs:
             return
         futures = self.client.map(_execute_in_worker, runs, time_limit=time_limit, pure=False)
+        by_key = {fut.key: run for fut, run in zip(futures, runs)}
         for fut in as_completed(futures):
-            yield fut.result()
+            try:
+                row = fut.result()
+            except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker: the run crashed its workers
+                row = crashed_row(by_key[fut.key], f"dask: {type(exc).__name__}: {exc}"[:500])
+            yield row
             fut.release()
 
     def close(self):
