@@ -91,10 +91,17 @@ def _kill_midway(cmd, journal, min_rows):
     assert proc.poll() is None, "the sweep finished before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    try:  # orphaned pool workers, if any
+    orphans = True
+    for _ in range(100):  # worker processes notice their parent died and exit
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            orphans = False
+            break
+        time.sleep(0.1)
+    if orphans:
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    assert not orphans, "worker processes outlived the killed sweep by 10 s"
     return len(Journal(journal.parent).read())
 
 

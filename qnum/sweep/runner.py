@@ -181,6 +181,29 @@ def limit_threads() -> None:
         pass
 
 
+def _worker_init() -> None:
+    """Initializer of :class:`Processes` workers: one thread each, and exit when the sweep process dies.
+
+    Without the parent watch, a sweep killed with SIGKILL would leave its workers running.
+    """
+    limit_threads()
+    parent = os.getppid()
+    try:  # Linux: the kernel sends SIGKILL when the parent dies
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch():
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="qnum-parent-watch").start()
+
+
 def crashed_row(run: dict, error: str = "worker process died while running it", status: str = "error",
                 wall_s=None) -> dict:
     """The journal row of a run whose worker died (segfault, out of memory, time-limit watchdog)."""
@@ -244,7 +267,7 @@ class Processes:
         for var in THREAD_VARS:  # inherited by the workers at start
             os.environ[var] = "1"
         try:
-            self._pool = ProcessPoolExecutor(self.workers, initializer=limit_threads)
+            self._pool = ProcessPoolExecutor(self.workers, initializer=_worker_init)
         finally:
             for var, val in saved.items():
                 if val is None:
