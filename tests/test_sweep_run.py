@@ -212,3 +212,12 @@ def test_run_stuck_past_its_limit_is_ended_by_the_watchdog(tmp_path, monkeypatch
     assert len(df) == 8 and list(df["status"]).count("ok") == 7
     bad = df[df["status"] != "ok"].iloc[0]
     assert bad["status"] == "timeout" and "watchdog" in bad["error"] and bad["seed"] == 2
+
+
+def test_run_option_parameters_reach_the_family(tmp_path):
+    spec = parse_sweep(small(action="simulate", metrics=None, seeds=[1], parameters={"slots": [100, 250],
+                                                                                      "alpha": [2.0]}))
+    df = run_sweep(spec, tmp_path)
+    # the family echoes slots and alpha; named like parameters, they come back as result_*
+    assert df["result_slots"].tolist() == [100.0, 250.0] and df["slots"].tolist() == [100, 250]
+    assert df["result_alpha"].tolist() == [2.0, 2.0]

@@ -95,6 +95,9 @@ def _clean(obj):
     return obj
 
 
+_ROW_KEYS = ("status", "error", "solver_status", "solver", "wall_s", "family", "action", "policy", "qnum_version")
+
+
 def rows_to_frame(rows: list[dict]):
     """Rows (journal form) -> DataFrame, sorted by run index, params and metrics as columns."""
     import pandas as pd
@@ -104,9 +107,9 @@ def rows_to_frame(rows: list[dict]):
         out = {"run_id": row["run_id"], "index": row.get("index")}
         out.update(row.get("params", {}))
         out["seed"] = row.get("seed")
-        out.update(row.get("metrics", {}))
-        for key in ("status", "error", "solver_status", "solver", "wall_s", "family", "action", "policy",
-                    "qnum_version"):
+        for key, value in row.get("metrics", {}).items():  # a metric named like a parameter: result_<name>
+            out[f"result_{key}" if key in out or key in _ROW_KEYS else key] = value
+        for key in _ROW_KEYS:
             out[key] = row.get(key)
         flat.append(out)
     frame = pd.DataFrame(flat)
