@@ -221,3 +221,14 @@ def test_run_option_parameters_reach_the_family(tmp_path):
     # the family echoes slots and alpha; named like parameters, they come back as result_*
     assert df["result_slots"].tolist() == [100.0, 250.0] and df["slots"].tolist() == [100, 250]
     assert df["result_alpha"].tolist() == [2.0, 2.0]
+
+
+def test_summary_keeps_points_where_every_run_failed(tmp_path):
+    from qnum.sweep.plot import plot_sweep
+
+    run_sweep(parse_sweep(small(action="simulate", parameters={"capacity": [1, 0], "alpha": [1.0, 2.0]})), tmp_path)
+    plot_sweep(tmp_path)
+    s = pd.read_csv(tmp_path / "summary.csv")
+    assert s[["capacity", "alpha", "runs", "failed"]].values.tolist() == [[0, 1.0, 0, 2], [0, 2.0, 0, 2],
+                                                                          [1, 1.0, 2, 0], [1, 2.0, 2, 0]]
+    assert s["utility_mean"].isna().tolist() == [True, True, False, False]

@@ -22,7 +22,7 @@ def _parameters(directory, frame) -> list[str]:
 def summarize(frame, parameters):
     """Mean, std, count and 95% CI half-width (Student t) of each metric per parameter point.
 
-    Only runs with status ``"ok"`` enter the statistics; ``failed`` counts the others.
+    Only runs with status ``"ok"`` enter the statistics (``runs``); ``failed`` counts the others.
 
     Examples
     --------
@@ -41,15 +41,16 @@ def summarize(frame, parameters):
 
     metrics = [c for c in frame.columns if c not in META and c not in parameters
                and pd.api.types.is_numeric_dtype(frame[c])]
-    ok = frame[frame["status"] == "ok"] if "status" in frame else frame
-    groups = [((), ok)] if not parameters else ok.groupby(parameters, dropna=False, sort=True)
+    groups = [((), frame)] if not parameters else frame.groupby(parameters, dropna=False, sort=True)
     rows = []
     for key, group in groups:
         key = key if isinstance(key, tuple) else (key,)
+        ok = group[group["status"] == "ok"] if "status" in group else group
         row = dict(zip(parameters, key))
-        row["runs"] = len(group)
+        row["runs"] = len(ok)
+        row["failed"] = len(group) - len(ok)
         for m in metrics:
-            x = group[m].astype(float).dropna().to_numpy()
+            x = ok[m].astype(float).dropna().to_numpy()
             n = len(x)
             mean = float(np.mean(x)) if n else math.nan
             std = float(np.std(x, ddof=1)) if n > 1 else math.nan
@@ -57,13 +58,6 @@ def summarize(frame, parameters):
             row.update({f"{m}_mean": mean, f"{m}_std": std, f"{m}_n": n, f"{m}_ci95": half})
         rows.append(row)
     out = pd.DataFrame(rows)
-    failed = frame[frame["status"] != "ok"] if "status" in frame else frame.iloc[:0]
-    if parameters and len(out):
-        counts = failed.groupby(parameters, dropna=False).size() if len(failed) else None
-        out["failed"] = [int(counts.get(tuple(r) if len(parameters) > 1 else r[0], 0)) if counts is not None else 0
-                         for r in out[parameters].itertuples(index=False)]
-    else:
-        out["failed"] = len(failed)
     return out
 
 
