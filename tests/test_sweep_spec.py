@@ -98,3 +98,11 @@ def test_cli_unreachable_scheduler_exits_2(tmp_path, capsys):
     assert main(["sweep", str(f), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"]) == 2
     assert "--scheduler" in capsys.readouterr().err
     assert not (tmp_path / "o" / "runs.jsonl").exists()
+
+
+def test_every_registered_family_ships_a_sweep_example():
+    from qnum.families import family_names
+
+    covered = {load_sweep(example_path(name)).family for name in example_names()}
+    missing = sorted(set(family_names()) - covered)
+    assert not missing, f"add a sweep example to qnum/data/sweeps/ for: {missing}"
