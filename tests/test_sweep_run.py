@@ -232,3 +232,19 @@ def test_summary_keeps_points_where_every_run_failed(tmp_path):
     assert s[["capacity", "alpha", "runs", "failed"]].values.tolist() == [[0, 1.0, 0, 2], [0, 2.0, 0, 2],
                                                                           [1, 1.0, 2, 0], [1, 2.0, 2, 0]]
     assert s["utility_mean"].isna().tolist() == [True, True, False, False]
+
+
+def test_base_scenario_file_relative_to_the_sweep_file(tmp_path):
+    import shutil
+
+    from qnum.sweep import load_sweep
+
+    src = ROOT / "qnum" / "data" / "pumping" / "four_node.json"
+    (tmp_path / "scen").mkdir()
+    shutil.copy(src, tmp_path / "scen" / "net.json")
+    f = tmp_path / "s.toml"
+    f.write_text('family = "pumping"\naction = "solve"\nmetrics = ["utility"]\n'
+                 '[base]\nfile = "scen/net.json"\n[parameters]\nalpha = [1.0, 2.0]\n')
+    df = run_sweep(load_sweep(f), tmp_path / "out")
+    assert list(df["status"]) == ["ok", "ok"] and list(df["alpha"]) == [1.0, 2.0]
+    assert df["utility"].iloc[0] > 0 > df["utility"].iloc[1]  # α = 2 utilities are negative
