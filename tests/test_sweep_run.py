@@ -248,3 +248,10 @@ def test_base_scenario_file_relative_to_the_sweep_file(tmp_path):
     df = run_sweep(load_sweep(f), tmp_path / "out")
     assert list(df["status"]) == ["ok", "ok"] and list(df["alpha"]) == [1.0, 2.0]
     assert df["utility"].iloc[0] > 0 > df["utility"].iloc[1]  # α = 2 utilities are negative
+
+
+def test_mixed_type_parameter_values_are_stored(tmp_path):
+    spec = parse_sweep(small(action="solve", policy=None, seeds=[1], parameters={"alpha": [1.0, "maxmin"]}))
+    df = run_sweep(spec, tmp_path)
+    assert list(df["status"]) == ["ok", "ok"] and list(df["alpha"]) == ["1.0", "maxmin"]
+    assert pd.read_parquet(tmp_path / "results.parquet")["alpha"].tolist() == ["1.0", "maxmin"]

@@ -113,6 +113,12 @@ def rows_to_frame(rows: list[dict]):
             out[key] = row.get(key)
         flat.append(out)
     frame = pd.DataFrame(flat)
+    for col in frame.columns:  # mixed-type columns (alpha = [1, "maxmin"], list values) as text
+        if frame[col].dtype == object:
+            kinds = {("num" if isinstance(v, (int, float)) and not isinstance(v, bool) else type(v).__name__)
+                     for v in frame[col] if v is not None}
+            if len(kinds) > 1 or kinds & {"list", "dict"}:
+                frame[col] = [v if v is None or isinstance(v, str) else json.dumps(v) for v in frame[col]]
     if len(frame):
         frame = frame.sort_values("index", kind="stable").reset_index(drop=True)
     return frame
@@ -134,7 +140,13 @@ def consolidate(directory):
         import pyarrow  # noqa: F401
 
         _atomic_write(directory / PARQUET, lambda p: frame.to_parquet(p, index=False))
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
+    except Exception as exc:  # noqa: BLE001 - no pyarrow, or a column it cannot type: CSV instead
+        import sys
+
+        print(f"qnum sweep: warning: writing {CSV} instead of {PARQUET} ({type(exc).__name__}: {exc})",
+              file=sys.stderr)
+        for leftover in directory.glob(f".{PARQUET}.*.tmp"):
+            leftover.unlink(missing_ok=True)
         _atomic_write(directory / CSV, lambda p: frame.to_csv(p, index=False))
     return frame
 
