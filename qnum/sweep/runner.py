@@ -326,7 +326,13 @@ class Processes:
 
 
 class Dask:
-    """Dask distributed: an existing scheduler (``address``) or a ``LocalCluster`` of ``workers`` processes."""
+    """Dask distributed: an existing scheduler (``address``) or a ``LocalCluster`` of ``workers`` processes.
+
+    Dask runs tasks in worker threads, where SIGALRM cannot interrupt a run: the per-run
+    time limit is passed to the family's solver, and on a LocalCluster (one thread per
+    worker) a watchdog ends a worker whose run exceeds it; the run is recorded as an error.
+    On an external scheduler only the solver's own limit applies.
+    """
 
     name = "dask"
 
@@ -349,8 +355,15 @@ class Dask:
             for var in THREAD_VARS:
                 os.environ[var] = "1"
             try:
-                self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                            dashboard_address=None, silence_logs=40)
+                import dask
+
+                # one thread per worker, so the time-limit watchdog may end a worker process;
+                # a task that ends its worker is recorded at once, not retried; one task per
+                # worker at a time, so a watchdog exit fails only the run that caused it
+                with dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                                      "distributed.scheduler.worker-saturation": 1.0}):
+                    self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                                dashboard_address=None, silence_logs=40)
             finally:
                 for var, val in saved.items():
                     if val is None:
@@ -367,13 +380,15 @@ class Dask:
         runs = list(runs)
         if not runs:
             return
-        futures = self.client.map(_execute_in_worker, runs, time_limit=time_limit, pure=False)
+        futures = self.client.map(_execute_in_worker, runs, time_limit=time_limit, watchdog=self.cluster is not None,
+                                  pure=False)
         by_key = {fut.key: run for fut, run in zip(futures, runs)}
         for fut in as_completed(futures):
             try:
                 row = fut.result()
             except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker: the run crashed its workers
-                row = crashed_row(by_key[fut.key], f"dask: {type(exc).__name__}: {exc}"[:500])
+                note = " (a run past its time limit ends its worker)" if time_limit else ""
+                row = crashed_row(by_key[fut.key], f"dask: {type(exc).__name__}: {exc}"[:400] + note)
             yield row
             fut.release()
 
