@@ -256,15 +256,3 @@ def test_mixed_type_parameter_values_are_stored(tmp_path):
     assert list(df["status"]) == ["ok", "ok"] and list(df["alpha"]) == ["1.0", "maxmin"]
     assert pd.read_parquet(tmp_path / "results.parquet")["alpha"].tolist() == ["1.0", "maxmin"]
 
-
-def test_dask_local_run_past_its_limit_is_recorded(tmp_path):
-    pytest.importorskip("dask.distributed")
-    from qnum.sweep.runner import Dask
-
-    spec = parse_sweep(small(action="simulate", seeds=[1], options={"slots": 300},
-                             parameters={"slots": [300, 50_000_000]}))
-    t0 = time.time()
-    df = run_sweep(spec, tmp_path, Dask(2), time_limit=0.5)
-    assert time.time() - t0 < 30
-    assert list(df["status"]) == ["ok", "error"]
-    assert "KilledWorker" in df["error"].iloc[1] and "time limit" in df["error"].iloc[1]
