@@ -4,9 +4,13 @@ No solver is imported here; every function accepts numpy arrays and broadcasts.
 """
 
 from qnum.physics.fiber import transmissivity, db_to_transmissivity
+from qnum.physics.bbm92_cw import cw_key_rate, cw_key_rate_channels, optimal_channel_count
 from qnum.physics.qkd import QBER_THRESHOLD, bbm92_key_rate, binary_entropy, secret_fraction
 
 __all__ = [
+    "cw_key_rate",
+    "cw_key_rate_channels",
+    "optimal_channel_count",
     "transmissivity",
     "db_to_transmissivity",
     "binary_entropy",
