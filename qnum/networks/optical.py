@@ -1,0 +1,352 @@
+"""Device-level entanglement distribution networks: devices, fibres, ITU grid, locks, Tell-PS.
+
+A network is a set of devices (entangled photon source ``EPS``, ``WSS``, ``DWDM``,
+optical switches ``OS``/``AOS``, beam splitters ``BS`` and ``USER`` terminals), each with
+a pass-through loss tensor ``loss_dB[in_port, out_port, channel]`` (``inf`` where there
+is no connection), joined by fibres between (device, port) pairs. Channels are the
+signed offsets ``±k`` of the ITU 100 GHz grid about the centre (default 193.40 THz); a
+channel pair ``k`` is ``(+k, -k)``. TDM devices (OS, AOS) lock ports per crossconnect
+(shared by users of the same crossconnect, counted); WDM devices (WSS, DWDM) lock
+(port, channel); BS and EPS lock nothing (the source's channel pair is locked in
+:class:`LockState`).
+
+Stand-in parameters (qnum's, not DSER's unrecoverable tables): WSS IL 5 dB, DWDM 2 dB,
+OS 1 dB, BS 10·log10(N) + 0.5 dB, fibre 0.2 dB/km.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qnum.errors import ScenarioError
+from qnum.networks.io import check_keys, require
+
+DEVICE_TYPES = {"EPS": None, "WSS": "WDM", "DWDM": "WDM", "OS": "TDM", "AOS": "TDM",
+                "BS": None, "USER": None}
+GRID_SPACING_THZ = 0.1
+
+
+def channel_frequency_THz(offset, centre_THz: float = 193.40):
+    """Frequency of signed channel offset(s) on the 100 GHz ITU grid.
+
+    Examples
+    --------
+    >>> channel_frequency_THz([-1, 1]).round(2).tolist()
+    [193.3, 193.5]
+    """
+    return centre_THz + GRID_SPACING_THZ * np.asarray(offset, float)
+
+
+def channel_offsets(n_pairs: int) -> list[int]:
+    """Signed offsets ``[-K..-1, 1..K]`` for ``K = n_pairs`` channel pairs.
+
+    Examples
+    --------
+    >>> channel_offsets(2)
+    [-2, -1, 1, 2]
+    """
+    return list(range(-n_pairs, 0)) + list(range(1, n_pairs + 1))
+
+
+@dataclass
+class Device:
+    """One device: type, port count and loss tensor (ports × ports × channels, dB)."""
+
+    name: str
+    type: str
+    ports: int
+    loss_dB: np.ndarray
+
+    @property
+    def mux(self):
+        """``"WDM"``, ``"TDM"`` or None."""
+        return DEVICE_TYPES[self.type]
+
+
+@dataclass
+class OpticalNetwork:
+    """Validated device-level network with fibre links, users and a channel set.
+
+    Examples
+    --------
+    >>> net = network_from_dict(dser_network("WSS", "OS", n_pairs=2))
+    >>> sorted(net.users)[:2], net.n_channels
+    (['u1', 'u2'], 4)
+    """
+
+    devices: dict
+    links: dict  # (dev, port) -> (dev, port, loss_dB)
+    n_pairs: int
+    source: str
+    centre_THz: float = 193.40
+
+    @property
+    def offsets(self):
+        return channel_offsets(self.n_pairs)
+
+    @property
+    def n_channels(self):
+        return 2 * self.n_pairs
+
+    @property
+    def users(self):
+        return [n for n, d in self.devices.items() if d.type == "USER"]
+
+    def channel_index(self, offset: int) -> int:
+        return self.offsets.index(offset)
+
+
+def make_device(name, dtype, ports, n_channels, loss_dB=None, *, il_dB=None):
+    """Build and validate a device; a default tensor follows the device semantics table.
+
+    Examples
+    --------
+    >>> make_device("x", "FOO", 2, 4)
+    Traceback (most recent call last):
+    ...
+    qnum.errors.ScenarioError: devices.x.type = 'FOO': unknown device type; one of AOS, BS, DWDM, EPS, OS, USER, WSS
+    """
+    if dtype not in DEVICE_TYPES:
+        raise ScenarioError(f"devices.{name}.type", dtype,
+                            "unknown device type; one of " + ", ".join(sorted(DEVICE_TYPES)))
+    if not isinstance(ports, int) or ports < 1:
+        raise ScenarioError(f"devices.{name}.ports", ports, "must be an integer >= 1")
+    if loss_dB is None:
+        t = np.full((ports, ports, n_channels), np.inf)
+        if dtype in ("WSS", "OS", "AOS", "BS"):  # port 0 common, 1.. outputs (and back)
+            il = {"WSS": 5.0, "OS": 1.0, "AOS": 1.0,
+                  "BS": 10 * math.log10(max(ports - 1, 1)) + 0.5}[dtype] if il_dB is None else il_dB
+            t[0, 1:, :] = il
+            t[1:, 0, :] = il
+        elif dtype == "DWDM":  # common port 0 -> port p carries channel p-1 only
+            il = 2.0 if il_dB is None else il_dB
+            for p in range(1, ports):
+                if p - 1 < n_channels:
+                    t[0, p, p - 1] = il
+                    t[p, 0, p - 1] = il
+        loss_dB = t
+    loss_dB = np.asarray(loss_dB, float)
+    if loss_dB.shape != (ports, ports, n_channels):
+        raise ScenarioError(f"devices.{name}.loss_dB", list(loss_dB.shape),
+                            f"shape must be (ports, ports, channels) = {(ports, ports, n_channels)}")
+    return Device(name, dtype, ports, loss_dB)
+
+
+def _port(devices, name, port, where):
+    if name not in devices:
+        raise ScenarioError(where, name, "link to a missing device")
+    if not isinstance(port, int) or not 0 <= port < devices[name].ports:
+        raise ScenarioError(where, [name, port],
+                            f"port out of range (device has {devices[name].ports} ports)")
+
+
+def network_from_dict(data: dict) -> OpticalNetwork:
+    """Validate a scenario's ``network`` part.
+
+    Keys: ``n_pairs``, ``centre_THz`` (optional), ``source``, ``devices`` (name ->
+    {type, ports, loss_dB (optional nested list), il_dB (optional)}), ``links`` (list of
+    {a: [dev, port], b: [dev, port], length_km, dB_per_km (0.2)}).
+
+    Examples
+    --------
+    >>> d = {"n_pairs": 1, "source": "s", "devices": {"s": {"type": "EPS", "ports": 1},
+    ...      "u": {"type": "USER", "ports": 1}}, "links": [{"a": ["s", 0], "b": ["u", 3]}]}
+    >>> network_from_dict(d)
+    Traceback (most recent call last):
+    ...
+    qnum.errors.ScenarioError: links[0].b = ['u', 3]: port out of range (device has 1 ports)
+    """
+    check_keys(data, {"n_pairs", "centre_THz", "source", "devices", "links"}, "network.")
+    n_pairs = require(data, "n_pairs", "network.")
+    if not isinstance(n_pairs, int) or n_pairs < 1:
+        raise ScenarioError("network.n_pairs", n_pairs, "must be an integer >= 1")
+    devices = {}
+    for name, spec in require(data, "devices", "network.").items():
+        check_keys(spec, {"type", "ports", "loss_dB", "il_dB"}, f"devices.{name}.")
+        loss = spec.get("loss_dB")
+        if loss is not None:
+            loss = np.array([[[np.inf if v is None else v for v in row] for row in m]
+                             for m in loss], float)
+        devices[name] = make_device(name, require(spec, "type", f"devices.{name}."),
+                                    require(spec, "ports", f"devices.{name}."),
+                                    2 * n_pairs, loss, il_dB=spec.get("il_dB"))
+    links = {}
+    for i, ln in enumerate(require(data, "links", "network.")):
+        check_keys(ln, {"a", "b", "length_km", "dB_per_km"}, f"links[{i}].")
+        a, b = require(ln, "a", f"links[{i}]."), require(ln, "b", f"links[{i}].")
+        _port(devices, a[0], a[1], f"links[{i}].a")
+        _port(devices, b[0], b[1], f"links[{i}].b")
+        loss = float(ln.get("length_km", 0.0)) * float(ln.get("dB_per_km", 0.2))
+        links[(a[0], a[1])] = (b[0], b[1], loss)
+        links[(b[0], b[1])] = (a[0], a[1], loss)
+    source = require(data, "source", "network.")
+    if source not in devices or devices[source].type != "EPS":
+        raise ScenarioError("network.source", source, "must name an EPS device")
+    return OpticalNetwork(devices, links, n_pairs, source, float(data.get("centre_THz", 193.40)))
+
+
+def dser_network(first="WSS", forwarding="OS", n_pairs=4, users_per_device=2,
+                 fibre_km=5.0) -> dict:
+    """DSER-style evaluation network as scenario data: EPS → WSS/DWDM → 4 devices → users.
+
+    ``first`` is "WSS" or "DWDM"; ``forwarding`` is the type of the four forwarding
+    devices ("OS", "AOS", "WSS", "BS"). Parameters are qnum's stand-ins.
+
+    Examples
+    --------
+    >>> d = dser_network("DWDM", "OS", n_pairs=2)
+    >>> net = network_from_dict(d)
+    >>> len(net.users), net.devices["mux"].type
+    (8, 'DWDM')
+    """
+    upd = users_per_device
+    devices = {"src": {"type": "EPS", "ports": 1},
+               "mux": {"type": first, "ports": 5 if first == "WSS" else 2 * n_pairs + 1}}
+    links = [{"a": ["src", 0], "b": ["mux", 0], "length_km": 0.0}]
+    u = 0
+    for j in range(4):
+        devices[f"f{j}"] = {"type": forwarding, "ports": upd + 1}
+        mux_port = j + 1  # with a DWDM, device j gets the one channel of port j + 1
+        if mux_port >= len(channel_offsets(n_pairs)) + 1 and first == "DWDM":
+            raise ScenarioError("n_pairs", n_pairs, "a DWDM first stage needs n_pairs >= 2")
+        links.append({"a": ["mux", mux_port], "b": [f"f{j}", 0], "length_km": 1.0})
+        for p in range(1, upd + 1):
+            u += 1
+            devices[f"u{u}"] = {"type": "USER", "ports": 1}
+            links.append({"a": [f"f{j}", p], "b": [f"u{u}", 0], "length_km": fibre_km * (1 + (u % 3))})
+    return {"n_pairs": n_pairs, "source": "src", "devices": devices, "links": links}
+
+
+# ----------------------------------------------------------------------------- locks
+@dataclass
+class LockState:
+    """Locks of Definitions A3–A6: TDM crossconnects counted by users, WDM (port, channel).
+
+    ``tdm[(dev, port)] = [(in, out), count]``; ``wdm`` is a set of (dev, port, offset);
+    ``pairs`` is the set of channel pairs k taken at the source.
+    """
+
+    tdm: dict = field(default_factory=dict)
+    wdm: set = field(default_factory=set)
+    pairs: set = field(default_factory=set)
+
+    def snapshot(self):
+        return ({k: tuple(v) for k, v in self.tdm.items()}, frozenset(self.wdm), frozenset(self.pairs))
+
+
+def can_lock(net, locks, hops, offsets) -> bool:
+    """True if the hops ``[(dev, in, out), ...]`` can carry all ``offsets`` now."""
+    for dev, i, o in hops:
+        d = net.devices[dev]
+        if d.mux == "TDM":
+            for p in (i, o):
+                held = locks.tdm.get((dev, p))
+                if held is not None and tuple(held[0]) != (i, o):
+                    return False
+        elif d.mux == "WDM":
+            if any((dev, p, c) in locks.wdm for p in (i, o) for c in offsets):
+                return False
+    return True
+
+
+def lock(net, locks, hops, offsets):
+    """Lock a path for ``offsets`` (raises ValueError on conflict; state unchanged)."""
+    if not can_lock(net, locks, hops, offsets):
+        raise ValueError("resource already locked")
+    for dev, i, o in hops:
+        d = net.devices[dev]
+        if d.mux == "TDM":
+            for p in (i, o):
+                held = locks.tdm.setdefault((dev, p), [(i, o), 0])
+                held[1] += 1
+        elif d.mux == "WDM":
+            for p in (i, o):
+                for c in offsets:
+                    locks.wdm.add((dev, p, c))
+
+
+def unlock(net, locks, hops, offsets):
+    """Release what :func:`lock` took; a TDM port unlocks when its last user leaves."""
+    for dev, i, o in hops:
+        d = net.devices[dev]
+        if d.mux == "TDM":
+            for p in (i, o):
+                held = locks.tdm[(dev, p)]
+                held[1] -= 1
+                if held[1] == 0:
+                    del locks.tdm[(dev, p)]
+        elif d.mux == "WDM":
+            for p in (i, o):
+                for c in offsets:
+                    locks.wdm.discard((dev, p, c))
+
+
+# ----------------------------------------------------------------------------- Tell-PS
+def tell_ps(net: OpticalNetwork, user: str, locks: LockState | None = None):
+    """Lowest-loss path from the source to ``user`` over (device, port) vertices.
+
+    Dijkstra on the loss of the best unlocked channel; TDM-locked ports are usable only
+    by the same crossconnect, WDM-locked (port, channel) are masked on that channel.
+
+    Returns
+    -------
+    dict or None
+        ``hops`` [(device, in_port, out_port)], ``loss_dB`` per channel offset (inf where
+        unusable) and ``channels`` (the available offsets); None if the user is unreachable.
+
+    Examples
+    --------
+    >>> net = network_from_dict(dser_network("WSS", "OS", n_pairs=2))
+    >>> r = tell_ps(net, "u1")
+    >>> [h[0] for h in r["hops"]], r["channels"]
+    (['mux', 'f0'], [-2, -1, 1, 2])
+    """
+    locks = locks or LockState()
+    offs = net.offsets
+    C = len(offs)
+    src_out = net.links.get((net.source, 0))
+    if src_out is None:
+        return None
+    start_vec = np.full(C, src_out[2])
+    # vertex: (device, in_port); label: loss vector
+    best = {}
+    heap = [(float(start_vec.min()), 0, (src_out[0], src_out[1]), start_vec, ())]
+    counter = 1
+    while heap:
+        _, _, (dev, pin), vec, hops = heapq.heappop(heap)
+        if (dev, pin) in best:
+            continue
+        best[(dev, pin)] = (vec, hops)
+        if dev == user:
+            avail = [offs[c] for c in range(C) if np.isfinite(vec[c])]
+            return {"hops": list(hops), "loss_dB": dict(zip(offs, vec.tolist())), "channels": avail}
+        d = net.devices[dev]
+        if d.type in ("USER", "EPS"):
+            continue
+        for pout in range(d.ports):
+            if pout == pin:
+                continue
+            nxt = net.links.get((dev, pout))
+            if nxt is None:
+                continue
+            w = d.loss_dB[pin, pout, :].copy()
+            if d.mux == "TDM":
+                bad = any(locks.tdm.get((dev, p)) is not None and tuple(locks.tdm[(dev, p)][0]) != (pin, pout)
+                          for p in (pin, pout))
+                if bad:
+                    continue
+            elif d.mux == "WDM":
+                for c, off in enumerate(offs):
+                    if (dev, pin, off) in locks.wdm or (dev, pout, off) in locks.wdm:
+                        w[c] = np.inf
+            nvec = vec + w + nxt[2]
+            if not np.isfinite(nvec).any() or (nxt[0], nxt[1]) in best:
+                continue
+            heapq.heappush(heap, (float(nvec.min()), counter, (nxt[0], nxt[1]), nvec,
+                                  hops + ((dev, pin, pout),)))
+            counter += 1
+    return None
