@@ -1,0 +1,337 @@
+"""Routing and wavelength assignment ILP: the offline optimum for a set of active requests.
+
+Path formulation (Jaumard et al.): for each request ``r = (a, b)`` choose one pair of
+candidate port paths (source → a, source → b) and a set of channel pairs ``k``; channel
+pair ``k`` gives offset ``+k`` to one user and ``-k`` to the other (orientation ``o``).
+Constraints: each source channel pair used at most once; each (WDM port, offset) at most
+once; each TDM port carries one crossconnect (shareable by paths using that same
+crossconnect); channel count capped by the optimal count ``n_cap``. Key rates are
+precomputed per path pair and channel count from :func:`qnum.physics.cw_key_rate_channels`
+with each path's loss taken as its mean loss over the channels it passes (qnum's
+convention). Objective: lexicographic — maximum served requests, then maximum total key
+rate (two HiGHS solves). Built with Pyomo, solved with HiGHS through ``appsi``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+import pyomo.environ as pyo
+
+from qnum.errors import ScenarioError
+from qnum.networks.optical import LockState, OpticalNetwork, can_lock, lock
+from qnum.physics.bbm92_cw import cw_key_rate_channels, optimal_channel_count
+from qnum.solution import Solution, Status
+
+
+def candidate_paths(net: OpticalNetwork, user: str, k: int = 3):
+    """Up to ``k`` lowest-loss simple port paths source → ``user``.
+
+    Each path is ``(hops, loss_dB)`` with ``loss_dB`` a dict offset → dB (inf: unusable).
+
+    Examples
+    --------
+    >>> from qnum.networks.optical import dser_network, network_from_dict
+    >>> net = network_from_dict(dser_network("WSS", "OS", n_pairs=2))
+    >>> [[h[0] for h in p[0]] for p in candidate_paths(net, "u1")]
+    [['mux', 'f0']]
+    """
+    offs = net.offsets
+    first = net.links.get((net.source, 0))
+    out = []
+    if first is None:
+        return out
+    stack = [(first[0], first[1], np.full(len(offs), first[2]), (), {first[0]})]
+    while stack:
+        dev, pin, vec, hops, seen = stack.pop()
+        if dev == user:
+            out.append((list(hops), dict(zip(offs, vec.tolist()))))
+            continue
+        d = net.devices[dev]
+        if d.type in ("USER", "EPS"):
+            continue
+        for pout in range(d.ports):
+            nxt = net.links.get((dev, pout))
+            if pout == pin or nxt is None or nxt[0] in seen:
+                continue
+            nvec = vec + d.loss_dB[pin, pout, :] + nxt[2]
+            if np.isfinite(nvec).any():
+                stack.append((nxt[0], nxt[1], nvec, hops + ((dev, pin, pout),), seen | {nxt[0]}))
+    out.sort(key=lambda p: min(p[1].values()))
+    return out[:k]
+
+
+def path_loss_dB(loss: dict, offsets) -> float:
+    """Mean loss (dB) of a path over the given offsets (qnum's rate convention)."""
+    vals = [loss[o] for o in offsets]
+    return float(np.mean(vals)) if vals else float("inf")
+
+
+def allocation_key_rate(path_a, path_b, pairs_orient, **physics) -> float:
+    """Key rate of one request's allocation: paths and [(k, o)] channel pairs.
+
+    ``o = 0`` sends ``+k`` to user a and ``-k`` to b; ``o = 1`` the reverse.
+    """
+    if not pairs_orient:
+        return 0.0
+    offs_a = [k if o == 0 else -k for k, o in pairs_orient]
+    offs_b = [-x for x in offs_a]
+    la, lb = path_loss_dB(path_a[1], offs_a), path_loss_dB(path_b[1], offs_b)
+    if not (np.isfinite(la) and np.isfinite(lb)):
+        return 0.0
+    return float(cw_key_rate_channels(len(pairs_orient), la, lb, **physics))
+
+
+def validate_allocation(net: OpticalNetwork, alloc: dict, n_cap: int | None = None) -> list:
+    """Independent feasibility check of ``{request: (path_a, path_b, [(k, o)])}``.
+
+    Replays the allocation through the lock rules of :mod:`qnum.networks.optical`;
+    returns the list of violations (empty when feasible).
+    """
+    problems, locks, used_pairs = [], LockState(), set()
+    for r, (pa, pb, po) in alloc.items():
+        if n_cap is not None and len(po) > n_cap:
+            problems.append(f"{r}: {len(po)} channel pairs > cap {n_cap}")
+        for k, o in po:
+            if k in used_pairs:
+                problems.append(f"{r}: channel pair {k} used twice")
+            used_pairs.add(k)
+            oa = k if o == 0 else -k
+            for path, off in ((pa, oa), (pb, -oa)):
+                if not np.isfinite(path[1][off]):
+                    problems.append(f"{r}: offset {off} does not pass its path")
+        offs_a = [k if o == 0 else -k for k, o in po]
+        for path, offs in ((pa, offs_a), (pb, [-x for x in offs_a])):
+            if not can_lock(net, locks, path[0], offs):
+                problems.append(f"{r}: port/channel conflict")
+            else:
+                lock(net, locks, path[0], offs)
+    return problems
+
+
+class RWAModel:
+    """Declarative RWA ILP: build on construction, inspect ``model``, then :meth:`solve`.
+
+    Parameters
+    ----------
+    net : OpticalNetwork
+    requests : list of (user_a, user_b)
+    k_paths : int
+        Candidate paths per user.
+    n_cap : int or None
+        Channel-pair cap per request; None uses the optimal channel count at the
+        lowest candidate loss.
+    physics : dict
+        Keyword arguments of :func:`qnum.physics.cw_key_rate_channels`.
+
+    Examples
+    --------
+    >>> from qnum.networks.optical import dser_network, network_from_dict
+    >>> net = network_from_dict(dser_network("WSS", "OS", n_pairs=2))
+    >>> m = RWAModel(net, [("u1", "u3"), ("u5", "u7")])
+    >>> sol = m.solve()
+    >>> str(sol.status), sol.values["served"]
+    ('optimal', 2)
+    >>> validate_allocation(net, sol.values["allocation"])
+    []
+    """
+
+    def __init__(self, net, requests, *, k_paths=3, n_cap=None, physics=None):
+        t0 = time.perf_counter()
+        self.net, self.physics = net, dict(physics or {})
+        users = set(net.users)
+        for i, (a, b) in enumerate(requests):
+            for u in (a, b):
+                if u not in users:
+                    raise ScenarioError(f"requests[{i}]", u, "names an unknown user")
+        self.requests = list(requests)
+        self.paths = {u: candidate_paths(net, u, k_paths) for r in requests for u in r}
+        K = net.n_pairs
+        self.n_cap = K if n_cap is None else int(n_cap)
+        if n_cap is None and self.paths:
+            best = [min(min(p[1].values()) for p in ps) for ps in self.paths.values() if ps]
+            if best:
+                self.n_cap = min(K, optimal_channel_count(min(best), min(best), max_pairs=K,
+                                                          **self.physics)[0])
+        m = pyo.ConcreteModel("rwa")
+        self.model = m
+        self._sets()
+        self._variables()
+        self._served()
+        self._channel_pairs()
+        self._wdm_exclusivity()
+        self._tdm_exclusivity()
+        self._rate()
+        self.build_seconds = time.perf_counter() - t0
+
+    # ------------------------------------------------------------------ sets
+    def _sets(self):
+        m, R = self.model, range(len(self.requests))
+        self.PP = [(r, i, j) for r in R
+                   for i in range(len(self.paths[self.requests[r][0]]))
+                   for j in range(len(self.paths[self.requests[r][1]]))]
+        self.W = []  # (r, i, j, k, o) with every offset finite on its path
+        for r, i, j in self.PP:
+            pa = self.paths[self.requests[r][0]][i][1]
+            pb = self.paths[self.requests[r][1]][j][1]
+            for k in range(1, self.net.n_pairs + 1):
+                for o in (0, 1):
+                    oa = k if o == 0 else -k
+                    if np.isfinite(pa[oa]) and np.isfinite(pb[-oa]):
+                        self.W.append((r, i, j, k, o))
+        m.R = pyo.Set(initialize=list(R))
+        m.K = pyo.Set(initialize=list(range(1, self.net.n_pairs + 1)))
+        m.PP = pyo.Set(initialize=self.PP, dimen=3)
+        m.W = pyo.Set(initialize=self.W, dimen=5)
+        m.N = pyo.Set(initialize=list(range(0, self.n_cap + 1)))
+
+    def _variables(self):
+        m = self.model
+        m.s = pyo.Var(m.R, domain=pyo.Binary)     # request served
+        m.y = pyo.Var(m.PP, domain=pyo.Binary)    # path pair chosen
+        m.z = pyo.Var(m.R, m.K, domain=pyo.Binary)  # channel pair k to request r
+        m.w = pyo.Var(m.W, domain=pyo.Binary)     # path pair × channel pair × orientation
+        m.c = pyo.Var(m.PP, m.N, domain=pyo.Binary)  # channel count indicator
+
+    # ------------------------------------------------------------ constraints
+    def _served(self):
+        m = self.model
+        m.one_path_pair = pyo.Constraint(m.R, rule=lambda m, r: sum(
+            m.y[p] for p in self.PP if p[0] == r) == m.s[r])
+        m.served_has_pair = pyo.Constraint(m.R, rule=lambda m, r: sum(
+            m.z[r, k] for k in m.K) >= m.s[r])
+
+    def _channel_pairs(self):
+        m = self.model
+        m.pair_once = pyo.Constraint(m.K, rule=lambda m, k: sum(m.z[r, k] for r in m.R) <= 1)
+        m.pair_link = pyo.Constraint(m.R, m.K, rule=lambda m, r, k: sum(
+            m.w[x] for x in self.W if x[0] == r and x[3] == k) == m.z[r, k])
+        m.w_path = pyo.Constraint(m.W, rule=lambda m, r, i, j, k, o: m.w[r, i, j, k, o] <= m.y[r, i, j])
+        m.cap = pyo.Constraint(m.R, rule=lambda m, r: sum(m.z[r, k] for k in m.K) <= self.n_cap)
+
+    def _offset_uses(self):
+        """(dev, port, offset) -> list of w indices, and TDM (dev, port) -> {xc: [y idx]}."""
+        wdm, tdm = {}, {}
+        for r, i, j, k, o in self.W:
+            oa = k if o == 0 else -k
+            for path, off in ((self.paths[self.requests[r][0]][i], oa),
+                              (self.paths[self.requests[r][1]][j], -oa)):
+                for dev, pin, pout in path[0]:
+                    if self.net.devices[dev].mux == "WDM":
+                        for p in (pin, pout):
+                            wdm.setdefault((dev, p, off), []).append((r, i, j, k, o))
+        for r, i, j in self.PP:
+            for path in (self.paths[self.requests[r][0]][i], self.paths[self.requests[r][1]][j]):
+                for dev, pin, pout in path[0]:
+                    if self.net.devices[dev].mux == "TDM":
+                        for p in (pin, pout):
+                            tdm.setdefault((dev, p), {}).setdefault((pin, pout), set()).add((r, i, j))
+        return wdm, tdm
+
+    def _wdm_exclusivity(self):
+        m = self.model
+        self._wdm, self._tdm = self._offset_uses()
+        keys = [key for key, ws in self._wdm.items() if len(ws) > 1]
+        m.WDM = pyo.Set(initialize=keys, dimen=3)
+        m.wdm_once = pyo.Constraint(m.WDM, rule=lambda m, d, p, off: sum(
+            m.w[x] for x in self._wdm[(d, p, off)]) <= 1)
+
+    def _tdm_exclusivity(self):
+        m = self.model
+        X = [(d, p, xc[0], xc[1]) for (d, p), xcs in self._tdm.items() for xc in xcs]
+        m.X = pyo.Set(initialize=X, dimen=4)
+        m.v = pyo.Var(m.X, domain=pyo.Binary)  # crossconnect held on a TDM port
+        ports = list(self._tdm)
+        m.TDM = pyo.Set(initialize=ports, dimen=2)
+        m.tdm_one = pyo.Constraint(m.TDM, rule=lambda m, d, p: sum(
+            m.v[d, p, a, b] for (a, b) in self._tdm[(d, p)]) <= 1)
+        link = [(d, p, a, b) + y for (d, p, a, b) in X for y in self._tdm[(d, p)][(a, b)]]
+        m.TL = pyo.Set(initialize=link, dimen=7)
+        m.tdm_link = pyo.Constraint(m.TL, rule=lambda m, d, p, a, b, r, i, j:
+                                    m.y[r, i, j] <= m.v[d, p, a, b])
+
+    def _rate(self):
+        m = self.model
+        rate = {}
+        for r, i, j in self.PP:
+            pa = self.paths[self.requests[r][0]][i][1]
+            pb = self.paths[self.requests[r][1]][j][1]
+            fa = [v for v in pa.values() if np.isfinite(v)]
+            fb = [v for v in pb.values() if np.isfinite(v)]
+            la = float(np.mean(fa)) if fa else np.inf
+            lb = float(np.mean(fb)) if fb else np.inf
+            for n in range(self.n_cap + 1):
+                rate[(r, i, j, n)] = (0.0 if n == 0 or not np.isfinite(la + lb) else
+                                      float(cw_key_rate_channels(n, la, lb, **self.physics)))
+        self.rate_table = rate
+        m.count_one = pyo.Constraint(m.PP, rule=lambda m, r, i, j: sum(
+            m.c[r, i, j, n] for n in m.N) == m.y[r, i, j])
+        m.count_link = pyo.Constraint(m.PP, rule=lambda m, r, i, j: sum(
+            n * m.c[r, i, j, n] for n in m.N) == sum(
+            m.w[x] for x in self.W if x[:3] == (r, i, j)))
+        self.scale = max([v for v in rate.values()] + [1.0])
+        m.served = pyo.Expression(expr=sum(m.s[r] for r in m.R))
+        m.key_rate = pyo.Expression(expr=sum(rate[x] * m.c[x] for x in m.c))
+        m.obj_served = pyo.Objective(expr=m.served, sense=pyo.maximize)
+        m.obj_rate = pyo.Objective(expr=m.key_rate / self.scale, sense=pyo.maximize)
+        m.obj_rate.deactivate()
+
+    # ------------------------------------------------------------------ solve
+    def solve(self, *, time_limit: float | None = None, mip_gap: float = 1e-6) -> Solution:
+        """Lexicographic solve: max served, then max total key rate with served fixed.
+
+        Note: ``rate_table`` uses each path's mean loss over all its usable channels,
+        which :func:`allocation_key_rate` reproduces when all channels of a path have
+        equal loss (every built-in device).
+        """
+        from pyomo.contrib.appsi.base import TerminationCondition as TC
+        from pyomo.contrib.appsi.solvers import Highs
+
+        m, t0 = self.model, time.perf_counter()
+        if not self.requests:
+            return Solution(Status.OPTIMAL, 0.0, 0.0, {"served": 0, "allocation": {},
+                            "key_rates": {}}, "highs", 0.0)
+        opt = Highs()
+        opt.config.load_solution = False
+        opt.config.mip_gap = mip_gap
+        if time_limit is not None:
+            opt.config.time_limit = float(time_limit)
+        res = opt.solve(m)
+        if res.termination_condition not in (TC.optimal,):
+            st = Status.TIME_LIMIT if res.termination_condition == TC.maxTimeLimit else Status.ERROR
+            return Solution(st, None, None, {}, "highs", time.perf_counter() - t0,
+                            str(res.termination_condition))
+        served = round(res.best_feasible_objective)
+        m.fix_served = pyo.Constraint(expr=m.served >= served)
+        m.obj_served.deactivate()
+        m.obj_rate.activate()
+        if time_limit is not None:
+            opt.config.time_limit = max(float(time_limit) - (time.perf_counter() - t0), 0.01)
+        res = opt.solve(m)
+        m.del_component(m.fix_served)
+        m.obj_rate.deactivate()
+        m.obj_served.activate()
+        tc = res.termination_condition
+        if res.best_feasible_objective is None:
+            return Solution(Status.TIME_LIMIT if tc == TC.maxTimeLimit else Status.ERROR,
+                            None, None, {}, "highs", time.perf_counter() - t0, str(tc))
+        res.solution_loader.load_vars()
+        alloc, rates = {}, {}
+        for r in range(len(self.requests)):
+            if pyo.value(m.s[r]) < 0.5:
+                continue
+            i, j = next((i, j) for (rr, i, j) in self.PP if rr == r and pyo.value(m.y[rr, i, j]) > 0.5)
+            po = sorted((k, o) for (rr, ii, jj, k, o) in self.W
+                        if (rr, ii, jj) == (r, i, j) and pyo.value(m.w[rr, ii, jj, k, o]) > 0.5)
+            a, b = self.requests[r]
+            alloc[(a, b)] = (self.paths[a][i], self.paths[b][j], po)
+            rates[(a, b)] = self.rate_table[(r, i, j, len(po))]
+        objective = sum(rates.values())
+        bound = res.best_objective_bound * self.scale
+        status = Status.OPTIMAL if tc == TC.optimal else Status.FEASIBLE
+        return Solution(status, objective, max(bound, objective),
+                        {"served": len(alloc), "allocation": alloc, "key_rates": rates,
+                         "build_seconds": self.build_seconds},
+                        "highs", time.perf_counter() - t0, str(tc))

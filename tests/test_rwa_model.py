@@ -1,0 +1,73 @@
+"""RWA ILP against brute force on tiny instances, with the independent validator."""
+
+import itertools
+
+import pytest
+
+from qnum.errors import ScenarioError
+from qnum.models.rwa import RWAModel, allocation_key_rate, candidate_paths, validate_allocation
+from qnum.networks.optical import dser_network, network_from_dict
+from qnum.solution import Status
+
+
+def brute_force(net, requests, n_cap):
+    K = net.n_pairs
+    options = []
+    for a, b in requests:
+        opts = [None]
+        for pa in candidate_paths(net, a):
+            for pb in candidate_paths(net, b):
+                for n in range(1, n_cap + 1):
+                    for ks in itertools.combinations(range(1, K + 1), n):
+                        for os_ in itertools.product((0, 1), repeat=n):
+                            opts.append((pa, pb, list(zip(ks, os_))))
+        options.append(opts)
+    best = (-1, -1.0)
+    for combo in itertools.product(*options):
+        alloc = {req: o for req, o in zip(requests, combo) if o is not None}
+        if validate_allocation(net, alloc, n_cap):
+            continue
+        val = (len(alloc), sum(allocation_key_rate(*o) for o in alloc.values()))
+        if val[0] > best[0] or (val[0] == best[0] and val[1] > best[1] + 1e-9):
+            best = val
+    return best
+
+
+@pytest.mark.parametrize("first,fwd,requests", [
+    ("WSS", "OS", [("u1", "u3"), ("u2", "u5"), ("u5", "u7")]),
+    ("WSS", "WSS", [("u1", "u2"), ("u3", "u5"), ("u6", "u8")]),
+    ("DWDM", "OS", [("u1", "u7"), ("u3", "u5"), ("u2", "u8")]),
+    ("WSS", "BS", [("u1", "u3"), ("u4", "u6")]),
+])
+def test_ilp_matches_brute_force(first, fwd, requests):
+    net = network_from_dict(dser_network(first, fwd, n_pairs=2))
+    model = RWAModel(net, requests)
+    assert model.model.find_component("wdm_once") is not None  # inspectable before solve
+    sol = model.solve()
+    assert sol.status == Status.OPTIMAL
+    assert validate_allocation(net, sol.values["allocation"], model.n_cap) == []
+    served, rate = brute_force(net, requests, model.n_cap)
+    assert sol.values["served"] == served
+    assert sol.objective == pytest.approx(rate, rel=1e-6, abs=1e-6)
+    assert sol.bound >= sol.objective - 1e-6
+    for req, o in sol.values["allocation"].items():
+        assert sol.values["key_rates"][req] == pytest.approx(allocation_key_rate(*o), rel=1e-9)
+
+
+def test_validator_catches_conflicts():
+    net = network_from_dict(dser_network("WSS", "OS", n_pairs=2))
+    p = {u: candidate_paths(net, u)[0] for u in ("u1", "u2", "u3", "u5")}
+    # u1 and u2 share switch f0 port 0 with different crossconnects
+    assert validate_allocation(net, {("u1", "u3"): (p["u1"], p["u3"], [(1, 0)]),
+                                     ("u2", "u5"): (p["u2"], p["u5"], [(2, 0)])})
+    # same channel pair twice
+    assert validate_allocation(net, {("u1", "u3"): (p["u1"], p["u3"], [(1, 0), (1, 1)])})
+    # over the cap
+    assert validate_allocation(net, {("u1", "u3"): (p["u1"], p["u3"], [(1, 0), (2, 0)])}, 1)
+
+
+def test_unknown_user_rejected():
+    net = network_from_dict(dser_network("WSS", "OS", n_pairs=2))
+    with pytest.raises(ScenarioError) as e:
+        RWAModel(net, [("u1", "zz")])
+    assert e.value.value == "zz"
