@@ -32,6 +32,7 @@ from qnum.errors import ScenarioError
 #: bench name -> module path. Order is the order ``qnum bench`` runs them.
 FAMILY_MODULES = {
     "pumping": "qnum.bench.pumping",
+    "rwa": "qnum.bench.rwa",
 }
 
 
