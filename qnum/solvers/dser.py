@@ -61,6 +61,7 @@ class OnlineRouter:
         self.active: dict = {}
         self.queue: list = []  # [(users, demand)]
         self.n_cap = n_cap
+        self.requested: set = set()  # requests added and not yet deleted (any outcome)
 
     # ------------------------------------------------------------ helpers
     def rate(self, conn: Connection) -> float:
@@ -124,68 +125,72 @@ class OnlineRouter:
                 raise ScenarioError("events.users", u, "names an unknown user")
         if users in self.active:
             raise ScenarioError("events.users", list(users), "connection already active")
-        a, b = users
-        pa = tell_ps(self.net, a, self.locks)
-        pb = tell_ps(self.net, b, self.locks) if pa else None
-        if pa is not None and pb is not None:
-            # both users' paths must be lockable together (shared TDM ports)
-            from qnum.networks.optical import can_lock
-            probe = LockState({k: list(v) for k, v in self.locks.tdm.items()}, set(self.locks.wdm))
-            if pa["channels"] and can_lock(self.net, probe, pa["hops"], []):
-                lock(self.net, probe, pa["hops"], [])
-                if not can_lock(self.net, probe, pb["hops"], []):
-                    pb = None
-        if pa is None or pb is None:
-            return self._infeasible(users, demand, "no free path (ports locked or unreachable)", _requeue)
+        self.requested.add(users)
+        got = self._paths_ok(users)
+        pa, pb = got if got is not None else (None, None)
+        if pa is None or pb is None or not self._free_pairs(pa, pb):
+            if self.policy == "dser":
+                conn = self._compete(users, demand)
+                if conn is not None:
+                    self.active[users] = conn
+                    return {"event": "add", "users": users, "case": "competition",
+                            "pairs": list(conn.pairs), "key_rate": self.rate(conn)}
+            reason = ("no free path (ports locked or unreachable)" if pa is None or pb is None
+                      else "no free channel pair on the path")
+            return self._infeasible(users, demand, reason, _requeue)
         conn = Connection(users, pa["hops"], pb["hops"], pa["loss_dB"], pb["loss_dB"], demand=demand)
         cap = self._cap(conn)
         free = self._free_pairs(pa, pb)
-        case = None
-        if free:
-            if self.policy == "frfs":
-                want = cap
-            else:
-                want = self._needed(conn, cap)
-            for pair in free[:want]:
-                self._take(conn, pair)
-            met = demand <= 0 or self.rate(conn) >= demand
-            case = "satisfaction" if (met or self.policy == "frfs") else "partial"
-        elif self.policy == "dser":
-            case = self._compete(conn, pa, pb)
+        want = cap if self.policy == "frfs" else self._needed(conn, cap)
+        for pair in free[:want]:
+            self._take(conn, pair)
+        met = demand <= 0 or self.rate(conn) >= demand
+        case = "satisfaction" if (met or self.policy == "frfs") else "partial"
         if not conn.pairs:
             return self._infeasible(users, demand, "no usable channel pair", _requeue)
         self.active[users] = conn
-        if case == "partial" and _requeue:
+        if case == "partial" and _requeue and all(q[0] != users for q in self.queue):
             self.queue.append((users, demand))
         return {"event": "add", "users": users, "case": case, "pairs": list(conn.pairs),
                 "key_rate": self.rate(conn)}
 
-    def _compete(self, conn, pa, pb):
-        donors = sorted(self.active.values(), key=lambda c: -(len(c.pairs) - self._needed(c, len(c.pairs))))
+    def _paths_ok(self, users):
+        """Tell-PS for both users under the current locks, jointly lockable, or None."""
+        from qnum.networks.optical import can_lock
+
+        pa = tell_ps(self.net, users[0], self.locks)
+        pb = tell_ps(self.net, users[1], self.locks) if pa else None
+        if pa is None or pb is None:
+            return None
+        probe = LockState({k: list(v) for k, v in self.locks.tdm.items()}, set(self.locks.wdm))
+        lock(self.net, probe, pa["hops"], [])
+        return (pa, pb) if can_lock(self.net, probe, pb["hops"], []) else None
+
+    def _compete(self, users, demand):
+        """Move one surplus channel pair from the connection holding the most pairs
+        beyond its own need (it keeps at least one) to the new request."""
+        donors = sorted((c for c in self.active.values() if len(c.pairs) > 1),
+                        key=lambda c: -(len(c.pairs) - self._needed(c, len(c.pairs))))
         for d in donors:
-            if len(d.pairs) <= 1 or len(d.pairs) <= self._needed(d, len(d.pairs)) - 0:
-                if len(d.pairs) <= 1:
-                    continue
             for pair in reversed(list(d.pairs)):
-                k, o = pair
                 self._release(d, pair)
-                pa2 = tell_ps(self.net, conn.users[0], self.locks)
-                pb2 = tell_ps(self.net, conn.users[1], self.locks)
-                ok = None
-                if pa2 and pb2 and pa2["hops"] == conn.hops_a and pb2["hops"] == conn.hops_b:
-                    for oo in (0, 1):
-                        oa = k if oo == 0 else -k
-                        if oa in pa2["channels"] and -oa in pb2["channels"]:
-                            ok = (k, oo)
-                            break
-                if ok:
-                    self._take(conn, ok)
-                    return "competition"
+                got = self._paths_ok(users)
+                if got is not None:
+                    pa, pb = got
+                    free = self._free_pairs(pa, pb)
+                    if free:
+                        conn = Connection(users, pa["hops"], pb["hops"], pa["loss_dB"],
+                                          pb["loss_dB"], demand=demand)
+                        self._take(conn, free[0])
+                        if demand > 0 and self.rate(conn) < demand and \
+                                all(q[0] != users for q in self.queue):
+                            self.queue.append((users, demand))
+                        return conn
                 self._take(d, pair)
         return None
 
     def _infeasible(self, users, demand, reason, requeue):
-        if requeue and self.policy == "dser":
+        if requeue and self.policy == "dser" and all(q[0] != users for q in self.queue):
             self.queue.append((users, demand))
         return {"event": "add", "users": users, "case": "infeasible", "reason": reason,
                 "pairs": [], "key_rate": 0.0}
@@ -193,9 +198,13 @@ class OnlineRouter:
     def delete(self, users) -> dict:
         users = tuple(users)
         if users not in self.active:
-            self.queue = [q for q in self.queue if q[0] != users]
+            if users in self.requested:  # waiting or rejected, never served: withdraw it
+                self.requested.discard(users)
+                self.queue = [q for q in self.queue if q[0] != users]
+                return {"event": "delete", "users": users, "reconfigured": []}
             raise ScenarioError("events.users", list(users), "delete of an inactive connection")
         conn = self.active.pop(users)
+        self.requested.discard(users)
         for pair in list(conn.pairs):
             self._release(conn, pair)
         self.queue = [q for q in self.queue if q[0] != users]
