@@ -1,0 +1,84 @@
+"""Routing-and-wavelength benchmark (issue 4): DSER and FRFS vs the RWA ILP optimum,
+ILP timing on the paper-size network, Tell-PS timing. Not part of the test suite.
+
+Usage::
+
+    python benchmarks/bench_rwa.py [OUT_DIR]
+
+Prints the bench table and timing lines; writes rwa_table.md, rwa_served.png and
+rwa_trace.png (key rate per event, like DSER's Fig. 11) under OUT_DIR (default benchmarks/).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from qnum.bench.report import format_table
+from qnum.bench.rwa import _seq_b, bench_rows, scenario_from_dict
+from qnum.models.rwa import RWAModel
+from qnum.networks.optical import LockState, dser_network, network_from_dict, tell_ps
+from qnum.solvers.dser import run_events
+
+
+def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    rows = bench_rows({"seeds": 10, "time_limit": 60})
+    table = format_table(rows)
+    print(table)
+    (out / "rwa_table.md").write_text(table + "\n")
+
+    # ILP: paper-style network, 8 user pairs, 40 channels (20 pairs), WSS + OS and WSS + WSS
+    for fwd in ("OS", "WSS"):
+        net = network_from_dict(dser_network("WSS", fwd, n_pairs=20))
+        reqs = [tuple(e["users"]) for e in _seq_b()]
+        m = RWAModel(net, reqs)
+        sol = m.solve(time_limit=60)
+        print(f"ILP WSS+{fwd}, 8 pairs, 40 channels: status {sol.status}, build {m.build_seconds:.3f} s,"
+              f" solve {sol.seconds:.3f} s, served {sol.values.get('served')}, gap {sol.relative_gap}")
+
+    # Tell-PS on a ~100-port network (4 WSS fabric devices with 24 users each)
+    net = network_from_dict(dser_network("WSS", "WSS", n_pairs=20, users_per_device=24))
+    ports = sum(d.ports for d in net.devices.values())
+    users = net.users
+    t0 = time.perf_counter()
+    for u in users * 5:
+        tell_ps(net, u, LockState())
+    per = (time.perf_counter() - t0) / (5 * len(users))
+    print(f"Tell-PS: {ports} ports, {1e3 * per:.3f} ms per query")
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    inst = sorted({r["instance"] for r in rows})
+    fig, ax = plt.subplots(figsize=(9, 3.5))
+    for j, meth in enumerate(("optimum", "dser", "frfs")):
+        vals = [next(r["served"] for r in rows if r["instance"] == i and r["method"] == meth) for i in inst]
+        ax.bar(np.arange(len(inst)) + 0.27 * (j - 1), vals, 0.27, label=meth)
+    ax.set_xticks(range(len(inst)), inst, rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel("served requests")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "rwa_served.png", dpi=110)
+
+    sc = scenario_from_dict({"kind": "rwa", "builder": {"first": "WSS", "forwarding": "OS", "n_pairs": 20},
+                             "events": __import__("qnum.bench.rwa", fromlist=["x"])._seq_a()})
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for pol in ("dser", "frfs"):
+        _, trace = run_events(sc.net, sc.events, pol, sc.physics, sc.n_cap)
+        ax.step([t["index"] for t in trace], [t["total_key_rate"] for t in trace], where="post", label=pol)
+    opt = [RWAModel(sc.net, sc.active_requests(i)).solve().objective or 0.0 for i in range(len(sc.events))]
+    ax.step(range(len(opt)), opt, where="post", label="optimum", linestyle="--")
+    ax.set_xlabel("event")
+    ax.set_ylabel("total key rate (bit/s)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "rwa_trace.png", dpi=110)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent)
