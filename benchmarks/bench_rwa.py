@@ -40,6 +40,21 @@ def main(out: Path) -> None:
         print(f"ILP WSS+{fwd}, 8 pairs, 40 channels: status {sol.status}, build {m.build_seconds:.3f} s,"
               f" solve {sol.seconds:.3f} s, served {sol.values.get('served')}, gap {sol.relative_gap}")
 
+    # ILP: NSFNet fabric (14 OS switches), 40 channels, 20 random requests
+    import random
+    from qnum.networks.optical import nsfnet_network
+    from qnum.models.rwa import validate_allocation
+    net = network_from_dict(nsfnet_network(20, seed=1))
+    rng, reqs = random.Random(1), set()
+    while len(reqs) < 20:
+        a, b = rng.sample(range(1, 29), 2)
+        reqs.add((f"u{min(a, b)}", f"u{max(a, b)}"))
+    m = RWAModel(net, sorted(reqs))
+    sol = m.solve(time_limit=60)
+    print(f"ILP NSFNet 14 OS, 40 channels, 20 requests: status {sol.status}, build {m.build_seconds:.2f} s,"
+          f" solve {sol.seconds:.2f} s, served {sol.values.get('served')},"
+          f" valid {validate_allocation(net, sol.values.get('allocation', {})) == []}")
+
     # Tell-PS on a ~100-port network (4 WSS fabric devices with 24 users each)
     net = network_from_dict(dser_network("WSS", "WSS", n_pairs=20, users_per_device=24))
     ports = sum(d.ports for d in net.devices.values())

@@ -71,3 +71,12 @@ def test_unknown_user_rejected():
     with pytest.raises(ScenarioError) as e:
         RWAModel(net, [("u1", "zz")])
     assert e.value.value == "zz"
+
+
+def test_nsfnet_fabric_small_ilp_is_valid():
+    from qnum.networks.optical import nsfnet_network
+
+    net = network_from_dict(nsfnet_network(n_pairs=2, seed=3))
+    sol = RWAModel(net, [("u1", "u9"), ("u4", "u20"), ("u13", "u27")]).solve(time_limit=30)
+    assert sol.status == Status.OPTIMAL and sol.values["served"] >= 1
+    assert validate_allocation(net, sol.values["allocation"]) == []

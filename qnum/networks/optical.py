@@ -350,3 +350,60 @@ def tell_ps(net: OpticalNetwork, user: str, locks: LockState | None = None):
                                   hops + ((dev, pin, pout),)))
             counter += 1
     return None
+
+
+NSFNET_EDGES = [(0, 1), (0, 2), (0, 7), (1, 2), (1, 3), (2, 5), (3, 4), (3, 10), (4, 5), (4, 6),
+                (5, 9), (5, 13), (6, 7), (7, 8), (8, 9), (8, 11), (8, 12), (10, 11), (10, 12),
+                (11, 13), (12, 13)]
+
+
+def nsfnet_network(n_pairs: int = 20, users_per_node: int = 2, seed: int = 0,
+                   switch: str = "OS") -> dict:
+    """Seeded switch fabric on the 14-node NSFNet graph, users hanging off every node.
+
+    The source feeds a WSS whose outputs reach switches 0, 6 and 11; every switch
+    connects any port to any other (IL 1 dB for OS, 5 dB for WSS); fibre lengths are
+    drawn uniformly in [10, 100] km with ``seed``.
+
+    Examples
+    --------
+    >>> net = network_from_dict(nsfnet_network(n_pairs=2, seed=1))
+    >>> len(net.users), sum(d.type == "OS" for d in net.devices.values())
+    (28, 14)
+    """
+    rng = np.random.default_rng(seed)
+    C = 2 * n_pairs
+    deg = {i: 0 for i in range(14)}
+    for a, b in NSFNET_EDGES:
+        deg[a] += 1
+        deg[b] += 1
+    feeds = [0, 6, 11]
+    devices = {"src": {"type": "EPS", "ports": 1},
+               "wss": {"type": "WSS", "ports": len(feeds) + 1}}
+    links = [{"a": ["src", 0], "b": ["wss", 0], "length_km": 0.0}]
+    nxt = {i: 0 for i in range(14)}
+    il = 1.0 if switch in ("OS", "AOS") else 5.0
+    for i in range(14):
+        ports = deg[i] + users_per_node + (1 if i in feeds else 0)
+        t = np.full((ports, ports, C), il)
+        for p in range(ports):
+            t[p, p, :] = np.inf
+        devices[f"s{i}"] = {"type": switch, "ports": ports,
+                            "loss_dB": [[[None if not np.isfinite(v) else float(v) for v in row]
+                                         for row in m] for m in t]}
+    for j, i in enumerate(feeds):
+        links.append({"a": ["wss", j + 1], "b": [f"s{i}", nxt[i]], "length_km": 1.0})
+        nxt[i] += 1
+    for a, b in NSFNET_EDGES:
+        links.append({"a": [f"s{a}", nxt[a]], "b": [f"s{b}", nxt[b]],
+                      "length_km": float(rng.uniform(10, 100))})
+        nxt[a] += 1
+        nxt[b] += 1
+    u = 0
+    for i in range(14):
+        for _ in range(users_per_node):
+            u += 1
+            devices[f"u{u}"] = {"type": "USER", "ports": 1}
+            links.append({"a": [f"s{i}", nxt[i]], "b": [f"u{u}", 0], "length_km": 1.0})
+            nxt[i] += 1
+    return {"n_pairs": n_pairs, "source": "src", "devices": devices, "links": links}
