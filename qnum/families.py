@@ -33,6 +33,7 @@ from qnum.errors import ScenarioError
 FAMILY_MODULES = {
     "pumping": "qnum.bench.pumping",
     "rwa": "qnum.bench.rwa",
+    "mqce": "qnum.bench.mqce",
 }
 
 

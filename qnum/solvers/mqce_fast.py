@@ -78,7 +78,7 @@ def maxmin_product(Q, C, rows=None):
     --------
     >>> Q = np.array([[-np.inf, 3., 1.], [3., -np.inf, 2.], [1., 2., -np.inf]])
     >>> maxmin_product(Q, Q)[0].tolist()
-    [3.0, 2.0, 2.0]
+    [3.0, 3.0, 2.0]
     """
     n = C.shape[0]
     rows = np.arange(Q.shape[0]) if rows is None else np.asarray(rows)
@@ -128,6 +128,7 @@ def solve_fast(scenario, build_edges=True) -> MQCEResult:
             break
         k += 1
         new_rows = maxmin_product(Q, C, active)
+        new_rows[np.arange(active.size), active] = -np.inf
         changed = new_rows != Q[active]
         if not changed.any():
             break

@@ -1,0 +1,137 @@
+"""MQCE: fast DP and Pollack reference agree exactly; brute force over simple paths; CLI contract."""
+
+import json
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from qnum.cli import main
+from qnum.errors import ScenarioError
+from qnum.networks.relay import from_coordinates, from_fiber_graph, random_square
+from qnum.physics import plob_capacitance
+from qnum.solvers.mqce_fast import solve_fast
+from qnum.solvers.pollack import solve_pollack
+
+
+def _brute(sc):
+    n = sc.nodes
+    C = sc.capacitance
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from((i, j) for i in range(n) for j in range(i + 1, n) if np.isfinite(C[i, j]))
+    best = {}
+    for i in range(n):
+        for j in range(i + 1, n):
+            cands = []
+            for path in nx.all_simple_paths(g, i, j):
+                cap = min(C[a, b] for a, b in zip(path, path[1:]))
+                k = len(path) - 2
+                cands.append(((1 - sc.alpha) * cap + k * sc.hop_penalty, -k))
+            best[i, j] = max(cands)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_fast_equals_pollack_and_brute(seed):
+    rng = np.random.default_rng(seed)
+    sc = random_square(int(rng.integers(3, 8)), float(rng.choice([1.0, 5.0, 20.0])), 1.0,
+                       p_malicious=float(rng.choice([0.0, 0.01, 0.1, 0.5])), alpha=float(rng.choice([0, .2, .5, .9, 1])),
+                       seed=seed)
+    f, p = solve_fast(sc), solve_pollack(sc)
+    assert np.array_equal(f.efficiency, p.efficiency)
+    assert np.array_equal(f.capacitance, p.capacitance)
+    assert np.array_equal(f.hops, p.hops)
+    assert f.edges == p.edges
+    for (i, j), (e, negk) in _brute(sc).items():
+        assert math.isclose(f.efficiency[i, j], e, rel_tol=1e-12, abs_tol=1e-15)
+        assert f.hops[i, j] == -negk + 1
+    # every pair's optimal path lies in the network: the network is connected
+    g = nx.Graph(f.edges)
+    g.add_nodes_from(range(sc.nodes))
+    assert nx.is_connected(g)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_larger_agree(seed):
+    sc = random_square(40, 10.0, 1.0, p_malicious=0.05 * seed, alpha=0.1 + 0.15 * seed, seed=seed)
+    f, p = solve_fast(sc), solve_pollack(sc)
+    assert np.array_equal(f.efficiency, p.efficiency) and np.array_equal(f.hops, p.hops)
+    assert f.edges == p.edges
+
+
+def test_fiber_graph_only_edges():
+    sc = from_fiber_graph(4, [[0, 1, 1.0], [1, 2, 1.0], [2, 3, 1.0], [0, 3, 10.0]], 1.0, 0.1, 0.5)
+    f = solve_fast(sc)
+    assert f.hops[0, 2] == 2 and np.array_equal(f.efficiency, solve_pollack(sc).efficiency)
+
+
+def test_capacitance_far():
+    assert plob_capacitance(50.0, 1.0) > 0
+    assert math.isclose(plob_capacitance(50.0, 1.0), math.exp(-50) / math.log(2), rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("kw,field", [
+    (dict(coordinates_km=[[0, 0]]), "coordinates"),
+    (dict(coordinates_km=[[0, 0], [1, 1], [0, 0]]), "coordinates"),
+    (dict(coordinates_km=[[0, 0], [1, 1]], p_malicious=1.0), "p_malicious"),
+    (dict(coordinates_km=[[0, 0], [1, 1]], alpha=1.5), "alpha"),
+    (dict(coordinates_km=[[0, 0], [1, 1]], decay_length_km=0.0), "decay_length_km"),
+])
+def test_bad_input(kw, field):
+    kw.setdefault("decay_length_km", 1.0)
+    with pytest.raises(ScenarioError) as e:
+        from_coordinates(**kw)
+    assert e.value.field == field
+
+
+def test_disconnected_graph():
+    with pytest.raises(ScenarioError, match="disconnected"):
+        from_fiber_graph(4, [[0, 1, 1.0], [2, 3, 1.0]], 1.0)
+
+
+def _write(tmp_path, data):
+    p = tmp_path / "s.json"
+    p.write_text(json.dumps(data))
+    return str(p)
+
+
+def test_cli_contract(tmp_path, capsys):
+    xy = [[0, 0], [1, 0], [2, 0], [5, 5]]
+    f = _write(tmp_path, {"kind": "mqce", "coordinates": xy, "decay_length_km": 1.0, "p_malicious": 0.01,
+                          "alpha": 0.1})
+    assert main(["solve", f, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["status"] == "optimal"
+    for key in ("efficiency", "capacitance", "hops"):
+        m = np.array(out[key])
+        assert m.shape == (4, 4) and np.all(np.diag(m) == 0) and np.array_equal(m, m.T)
+    assert out["hops"][0][2] == 2 and [0, 1] in out["edges"]
+    iu = np.triu_indices(4, 1)
+    assert math.isclose(out["avg_hops"], np.array(out["hops"])[iu].mean())
+    assert math.isclose(out["avg_capacitance"], np.array(out["capacitance"])[iu].mean())
+    assert main(["solve", f, "--json", "--method", "pollack"]) == 0
+    assert json.loads(capsys.readouterr().out)["efficiency"] == out["efficiency"]
+
+
+@pytest.mark.parametrize("data", [
+    {"coordinates": [[0, 0], [0, 0]], "decay_length_km": 1.0},
+    {"coordinates": [[0, 0]], "decay_length_km": 1.0},
+    {"coordinates": [[0, 0], [1, 0]], "decay_length_km": -1.0},
+    {"coordinates": [[0, 0], [1, 0]], "decay_length_km": 1.0, "p_malicious": -0.1},
+    {"coordinates": [[0, 0], [1, 0]], "decay_length_km": 1.0, "alpha": 2},
+    {"nodes": 3, "edges": [[0, 1, 1.0]], "decay_length_km": 1.0},
+    {"coordinates": [[0, 0], [1, 0]], "decay_lenght_km": 1.0},
+])
+def test_cli_bad_input_exit_2(tmp_path, capsys, data):
+    f = _write(tmp_path, {"kind": "mqce", **data})
+    assert main(["solve", f, "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip()
+
+
+def test_cli_bad_method(tmp_path, capsys):
+    f = _write(tmp_path, {"kind": "mqce", "coordinates": [[0, 0], [1, 0]], "decay_length_km": 1.0})
+    assert main(["solve", f, "--json", "--method", "nope"]) == 2
+    assert "--method" in capsys.readouterr().err
