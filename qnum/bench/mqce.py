@@ -93,3 +93,23 @@ def bench_rows(options: dict) -> list[dict]:
                                   gap_to_optimum=0.0 if same else None, seconds=r.seconds,
                                   avg_capacitance=q, avg_hops=h, edges=len(r.edges), levels=r.levels))
     return rows
+
+
+def _sweep_square(nodes: int = 30, side_km: float = 10.0, decay_length_km: float = 1.0, p_malicious: float = 0.1,
+                  alpha: float = 0.5, seed: int = 0) -> dict:
+    """Sweep builder: users uniform in a square, in the scenario-file form.
+
+    Examples
+    --------
+    >>> d = _sweep_square(nodes=4, seed=1)
+    >>> d["kind"], len(d["coordinates"])
+    ('mqce', 4)
+    """
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0.0, side_km, size=(int(nodes), 2))
+    return {"kind": KIND, "coordinates": xy.tolist(), "decay_length_km": decay_length_km,
+            "p_malicious": p_malicious, "alpha": alpha}
+
+
+#: Builders the sweep engine can name in ``base.builder`` (see :mod:`qnum.sweep.builders`).
+SWEEP_BUILDERS = {"square": _sweep_square}
