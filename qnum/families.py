@@ -34,6 +34,7 @@ FAMILY_MODULES = {
     "pumping": "qnum.bench.pumping",
     "rwa": "qnum.bench.rwa",
     "mqce": "qnum.bench.mqce",
+    "qnum": "qnum.bench.qnum_family",
 }
 
 
