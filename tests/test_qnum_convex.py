@@ -34,3 +34,29 @@ def test_bad_input(links, routes, utility):
     with pytest.raises(ScenarioError):
         solve_qnum(links, routes, utility)
 
+
+
+def test_kkt_stationarity():
+    """Gradient of the objective is a nonnegative combination of active constraint gradients."""
+    from scipy.optimize import nnls
+
+    from qnum.physics.werner import distillable_derivative, link_capacity_scale
+    s = solve_qnum(LINKS, ROUTES)
+    names = list(LINKS)
+    A = np.array([[1, 0], [0, 1], [1, 1]], dtype=float)
+    d = np.array([float(link_capacity_scale(LINKS[n])) for n in names])
+    x = np.array(s.values["rates"])
+    w = np.array([s.values["werner"][n] for n in names])
+    W = A.T @ np.log(w)
+    Wr = np.exp(W)
+    # objective gradient in (u = log x, y = log w)
+    g_u = np.ones(2)
+    g_z = distillable_derivative(Wr) * Wr / distillable(Wr)
+    g = np.concatenate([g_u, A @ g_z])
+    # constraint gradients of c_l = d_l - sum A x - d_l w_l >= 0 (all active here)
+    slack = d - A @ x - d * w
+    assert np.all(np.abs(slack) < 1e-3 * d)
+    J = np.hstack([A * x[None, :], np.diag(d * w)])  # gradient of (A e^u + d e^y)
+    lam, res = nnls(J.T, g)
+    assert res < 1e-4 * np.linalg.norm(g)
+    assert np.all(lam >= 0)
