@@ -8,6 +8,15 @@ from qnum.physics.capacitance import decay_length_km, plob_capacitance
 from qnum.physics.bbm92_cw import cw_key_rate, cw_key_rate_channels, optimal_channel_count
 from qnum.physics.qkd import QBER_THRESHOLD, bbm92_key_rate, binary_entropy, secret_fraction
 
+from qnum.physics.werner import (
+    distillable,
+    fidelity_from_werner,
+    link_capacity_scale,
+    negativity,
+    secret_key,
+    werner_from_fidelity,
+)
+
 __all__ = [
     "cw_key_rate",
     "cw_key_rate_channels",
@@ -20,4 +29,10 @@ __all__ = [
     "QBER_THRESHOLD",
     "plob_capacitance",
     "decay_length_km",
+    "distillable",
+    "fidelity_from_werner",
+    "link_capacity_scale",
+    "negativity",
+    "secret_key",
+    "werner_from_fidelity",
 ]
