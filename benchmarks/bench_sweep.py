@@ -2,11 +2,11 @@
 
 Usage::
 
-    python benchmarks/bench_sweep.py [RUNS]        # default 1000
+    python benchmarks/bench_sweep.py [RUNS] [pumping|mqce]     # default 1000 pumping
 
-The sweep: offline solves (``action = "solve"``) of seeded pumping random networks
-(N = 6, K = 2, one state), one run per seed. (Issue 6 asks for MQCE at N = 100; the MQCE
-family had not landed when this was measured.) Engine overhead per run = (sweep wall time
+The sweep: offline solves (``action = "solve"``), one run per seed, of seeded pumping random
+networks (N = 6, K = 2, one state) or of MQCE instances with N = 100 users in a square of
+side 10 λ0 (the issue's study). Engine overhead per run = (sweep wall time
 - sum of the runs' own wall times) / runs, i.e. expansion, hashing, dispatch, the fsynced
 journal line, progress and the final parquet write.
 """
@@ -21,13 +21,17 @@ from qnum.sweep import parse_sweep
 from qnum.sweep.runner import Dask, InProcess, Processes, run_sweep
 
 
-def spec(runs: int):
+def spec(runs: int, family: str = "pumping"):
+    if family == "mqce":
+        return parse_sweep({"family": "mqce", "action": "solve", "replications": runs,
+                            "metrics": ["avg_capacitance", "avg_hops"],
+                            "base": {"builder": "square", "nodes": 100, "side_km": 10.0}})
     return parse_sweep({"family": "pumping", "action": "solve", "replications": runs, "metrics": ["utility"],
                         "base": {"builder": "random", "nodes": 6, "capacity": 2}})
 
 
-def measure(label, executor, runs):
-    sp = spec(runs)
+def measure(label, executor, runs, family="pumping"):
+    sp = spec(runs, family)
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
         df = run_sweep(sp, out, executor, progress=False)
@@ -41,15 +45,16 @@ def measure(label, executor, runs):
           f"(worker-time not spent in runs)", flush=True)
 
 
-def main(runs: int = 1000) -> None:
-    measure("in-process", InProcess(), runs)
-    measure("processes, 1 worker", Processes(1), runs)
-    measure("processes, 2 workers", Processes(2), runs)
+def main(runs: int = 1000, family: str = "pumping") -> None:
+    print(f"family {family}", flush=True)
+    measure("in-process", InProcess(), runs, family)
+    measure("processes, 1 worker", Processes(1), runs, family)
+    measure("processes, 2 workers", Processes(2), runs, family)
     try:
-        measure("dask local, 2 workers", Dask(2), runs)
+        measure("dask local, 2 workers", Dask(2), runs, family)
     except Exception as exc:  # noqa: BLE001
         print(f"dask: skipped ({exc})")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000, sys.argv[2] if len(sys.argv) > 2 else "pumping")
