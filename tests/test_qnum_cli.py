@@ -46,3 +46,14 @@ def test_bad_input_exit_2(tmp_path, capsys, patch):
     rc, out = _run(tmp_path, {**GOOD, **patch}, capsys)
     assert rc == 2
     assert "Traceback" not in out.err
+
+
+def test_simulate_qprimaldual(tmp_path, capsys):
+    p = tmp_path / "s.json"
+    p.write_text(json.dumps(GOOD))
+    try:
+        main(["simulate", str(p), "--policy", "qprimaldual", "--json"])
+    except SystemExit as e:
+        assert e.code in (0, None)
+    d = json.loads(capsys.readouterr().out)
+    assert abs(d["utility"] - 6.4217) <= 0.01 * 6.4217
