@@ -10,6 +10,7 @@ same command resumes a killed sweep.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import signal
@@ -23,6 +24,22 @@ from qnum.errors import ScenarioError
 #: environment variables that cap solver / BLAS threads in worker processes
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
                "NUMEXPR_NUM_THREADS", "RAYON_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def _single_threaded_env():
+    """Set the BLAS/OpenMP thread variables to 1 while worker processes start, then restore
+    them: each worker then runs single-threaded, so workers do not oversubscribe the cores."""
+    saved = {v: os.environ.get(v) for v in THREAD_VARS}
+    os.environ.update({v: "1" for v in THREAD_VARS})
+    try:
+        yield
+    finally:
+        for var, val in saved.items():
+            if val is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = val
 
 
 class RunTimeout(Exception):
@@ -263,17 +280,8 @@ class Processes:
     def _start(self):
         from concurrent.futures import ProcessPoolExecutor
 
-        saved = {v: os.environ.get(v) for v in THREAD_VARS}
-        for var in THREAD_VARS:  # inherited by the workers at start
-            os.environ[var] = "1"
-        try:
+        with _single_threaded_env():  # inherited by the workers at start
             self._pool = ProcessPoolExecutor(self.workers, initializer=_worker_init)
-        finally:
-            for var, val in saved.items():
-                if val is None:
-                    os.environ.pop(var, None)
-                else:
-                    os.environ[var] = val
 
     def map_unordered(self, runs, time_limit=None):
         """Yield rows as runs finish; a run that kills its worker process is recorded as an error.
@@ -351,18 +359,9 @@ class Dask:
                 raise ScenarioError("--scheduler", address, f"unreachable: {type(exc).__name__}") from None
         else:
             n = workers or os.cpu_count() or 1
-            saved = {v: os.environ.get(v) for v in THREAD_VARS}
-            for var in THREAD_VARS:
-                os.environ[var] = "1"
-            try:
+            with _single_threaded_env():
                 self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                             dashboard_address=None, silence_logs=40)
-            finally:
-                for var, val in saved.items():
-                    if val is None:
-                        os.environ.pop(var, None)
-                    else:
-                        os.environ[var] = val
             self.client = Client(self.cluster)
             self.client.wait_for_workers(n, timeout=60)
         self.client.run(limit_threads)
