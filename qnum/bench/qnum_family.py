@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from qnum.errors import ScenarioError
-from qnum.solvers.qnum_convex import solve_qnum
+from qnum.solvers.qnum_convex import solve_qnum, validate_inputs
 
 KIND = "qnum"
 BENCH_NAME = "qnum"
@@ -48,20 +48,7 @@ def scenario_from_dict(data: dict) -> dict:
             if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
                 raise ScenarioError(key, v, "must be a number > 0")
             sc[key] = float(v)
-    # validate routes/utility now so bad input fails when read
-    from qnum.physics.werner import UTILITIES
-    if sc["utility"] not in UTILITIES:
-        raise ScenarioError("utility", sc["utility"], "must be one of " + ", ".join(UTILITIES))
-    if not routes:
-        raise ScenarioError("routes", data.get("routes"), "need at least one route")
-    for i, (rl, w) in enumerate(routes):
-        if not rl:
-            raise ScenarioError(f"routes[{i}].links", rl, "route is empty")
-        for l in rl:
-            if l not in links:
-                raise ScenarioError(f"routes[{i}].links", l, "unknown link")
-        if w <= 0:
-            raise ScenarioError(f"routes[{i}].weight", w, "must be > 0")
+    validate_inputs(links, routes, sc["utility"])   # bad input fails when read, not in the solver
     return sc
 
 

@@ -20,6 +20,33 @@ from qnum.physics.werner import UTILITIES, fidelity_from_werner, link_capacity_s
 from qnum.solution import Solution, Status
 
 
+def validate_inputs(links: dict, routes, utility: str) -> None:
+    """Reject bad QNUM input, naming the field: link lengths, routes, weights, utility.
+
+    Examples
+    --------
+    >>> validate_inputs({"a": 1.0}, [(["b"], 1.0)], "distillable")
+    Traceback (most recent call last):
+    ...
+    qnum.errors.ScenarioError: routes[0].links = 'b': unknown link; known links: a
+    """
+    if utility not in UTILITIES:
+        raise ScenarioError("utility", utility, "must be one of " + ", ".join(UTILITIES))
+    for name, length in links.items():
+        if isinstance(length, bool) or not (isinstance(length, (int, float)) and length >= 0):
+            raise ScenarioError(f"links.{name}.length_km", length, "must be a number >= 0")
+    if not routes:
+        raise ScenarioError("routes", routes, "need at least one route")
+    for i, (rl, wt) in enumerate(routes):
+        if not rl:
+            raise ScenarioError(f"routes[{i}].links", rl, "route is empty")
+        for link in rl:
+            if link not in links:
+                raise ScenarioError(f"routes[{i}].links", link, "unknown link; known links: " + ", ".join(links))
+        if isinstance(wt, bool) or not (isinstance(wt, (int, float)) and wt > 0):
+            raise ScenarioError(f"routes[{i}].weight", wt, "must be > 0")
+
+
 def solve_qnum(links, routes, utility="distillable", attempt_time_s=1e-3,
                attenuation_db_per_km=0.2, efficiency=1.0):
     """Solve a QNUM scenario; ``links`` maps name -> length_km, ``routes`` is a list of
@@ -32,21 +59,7 @@ def solve_qnum(links, routes, utility="distillable", attempt_time_s=1e-3,
     >>> round(s.objective, 3)
     6.422
     """
-    if utility not in UTILITIES:
-        raise ScenarioError("utility", utility, "must be one of " + ", ".join(UTILITIES))
-    for name, length in links.items():
-        if not (isinstance(length, (int, float)) and length >= 0):
-            raise ScenarioError(f"links.{name}.length_km", length, "must be a number >= 0")
-    if not routes:
-        raise ScenarioError("routes", routes, "need at least one route")
-    for i, (rl, wt) in enumerate(routes):
-        if not rl:
-            raise ScenarioError(f"routes[{i}].links", rl, "route is empty")
-        for l in rl:
-            if l not in links:
-                raise ScenarioError(f"routes[{i}].links", l, "unknown link")
-        if not (isinstance(wt, (int, float)) and wt > 0):
-            raise ScenarioError(f"routes[{i}].weight", wt, "must be > 0")
+    validate_inputs(links, routes, utility)
     E = UTILITIES[utility]
     names = list(links)
     L, R = len(names), len(routes)
