@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import qnum
-from qnum.bench.rwa import bench_rows, scenario_from_dict, simulate_json, solve_json
+from qnum.bench.rwa import bench_rows
 from qnum.cli import main
 from qnum.errors import ScenarioError
 from qnum.models.rwa import candidate_paths, validate_allocation

@@ -11,7 +11,6 @@ or ``"attenuation_db_per_km"`` instead of ``"decay_length_km"``, or a fiber grap
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 

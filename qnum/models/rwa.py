@@ -14,7 +14,6 @@ rate (two HiGHS solves). Built with Pyomo, solved with HiGHS through ``appsi``.
 
 from __future__ import annotations
 
-import itertools
 import time
 
 import numpy as np

@@ -214,7 +214,6 @@ class OnlineRouter:
                 qu, dem = q
                 if qu in self.active:  # partial: try to upgrade
                     c = self.active[qu]
-                    pa = {"channels": [x for x, v in c.loss_a.items()]}
                     before = len(c.pairs)
                     pa_now = tell_ps(self.net, qu[0], self.locks)
                     pb_now = tell_ps(self.net, qu[1], self.locks)

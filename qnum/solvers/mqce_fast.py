@@ -150,7 +150,6 @@ def solve_fast(scenario, build_edges=True) -> MQCEResult:
 
 
 def _finish(scenario, best_e, best_q, best_k, levels, k, t0, method):
-    n = best_e.shape[0]
     hops = best_k + 1
     np.fill_diagonal(hops, 0)
     eff = best_e.copy()

@@ -14,7 +14,6 @@ state c costs ``ρ_c = λ_c / a_ce`` per bit/s, so the cheapest states are fille
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
@@ -84,6 +83,7 @@ def dual_bound(a, weights, prices, capacity: int, alpha: float, *, with_response
     >>> a = np.array([[1.0], [1.0]])           # two pairs, one state, K = 1
     >>> round(dual_bound(a, np.ones(2), np.array([2.0]), 1, 1.0), 6)  # λ = 2 is optimal
     -1.386294
+    >>> import math
     >>> round(2 * math.log(0.5), 6)            # the optimum: each pair half the time
     -1.386294
     """

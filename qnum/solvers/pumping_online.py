@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from qnum.errors import ScenarioError
-from qnum.networks.channels import as_generator
 from qnum.networks.pumping import AT_MOST_K
 from qnum.solvers.pumping_oracles import TopologyOracle
 

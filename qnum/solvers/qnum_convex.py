@@ -9,7 +9,6 @@ local optimum is global on the concave range) and checked by KKT stationarity.
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
