@@ -1,16 +1,16 @@
 """QNUM family plug-in: scenario files of kind "qnum", ``qnum solve`` output and bench rows.
 
-``qnum simulate --policy qprimaldual`` runs the discrete-time dynamics (no latency model yet).
+``qnum simulate`` (QPrimalDual and baselines) lives in :mod:`qnum.bench.qnum_simulate`.
 """
 
 from __future__ import annotations
 
 from qnum.errors import ScenarioError
+from qnum.bench.qnum_simulate import POLICIES, simulate_json  # noqa: F401  (plug-in interface)
 from qnum.solvers.qnum_convex import solve_qnum, validate_inputs
 
 KIND = "qnum"
 BENCH_NAME = "qnum"
-POLICIES = ("qprimaldual",)
 
 
 def scenario_from_dict(data: dict) -> dict:
@@ -58,31 +58,6 @@ def solve_json(scenario, options: dict) -> dict:
     return {"status": str(s.status), "utility": s.objective, "bound": s.bound,
             "rates": s.values.get("rates"), "fidelity": s.values.get("fidelity"),
             "werner": s.values.get("werner"), "solver": s.solver, "seconds": s.seconds}
-
-
-def simulate_json(scenario, policy: str, options: dict) -> dict:
-    """QPrimalDual run (distillable utility only) as a JSON dict."""
-    import numpy as np
-
-    from qnum.physics.werner import link_capacity_scale
-    from qnum.solvers.qnum_primaldual import qprimaldual
-    if policy != "qprimaldual":
-        raise ScenarioError("policy", policy, "must be qprimaldual")
-    if scenario["utility"] != "distillable":
-        raise ScenarioError("utility", scenario["utility"], "qprimaldual supports distillable only")
-    names = list(scenario["links"])
-    d = np.array([float(link_capacity_scale(scenario["links"][n],
-                                            scenario.get("attempt_time_s", 1e-3),
-                                            scenario.get("attenuation_db_per_km", 0.2),
-                                            scenario.get("efficiency", 1.0))) for n in names])
-    A = np.zeros((len(names), len(scenario["routes"])))
-    for r, (rl, _) in enumerate(scenario["routes"]):
-        for l in rl:
-            A[names.index(l), r] = 1.0
-    om = np.array([w for _, w in scenario["routes"]])
-    U, x, w = qprimaldual(d, A, om)
-    return {"status": "feasible", "policy": policy, "utility": U, "rates": x.tolist(),
-            "werner": dict(zip(names, w.tolist()))}
 
 
 def bench_rows(options: dict) -> list[dict]:
