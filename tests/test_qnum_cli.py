@@ -28,7 +28,7 @@ def test_solve_json(tmp_path, capsys):
     rc, out = _run(tmp_path, GOOD, capsys)
     assert rc in (0, None)
     d = json.loads(out.out)
-    assert d["status"] == "feasible" and d["bound"] is None   # not certified until a dual bound exists
+    assert d["status"] == "optimal" and d["utility"] <= d["bound"] <= d["utility"] * (1 + 1e-6)
     assert d["utility"] == pytest.approx(6.4217, abs=2e-4)
     assert d["rates"] == pytest.approx([58.10, 58.10], abs=0.01)
     assert d["fidelity"] == pytest.approx([0.9112, 0.9112], abs=1e-4)

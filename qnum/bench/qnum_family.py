@@ -1,27 +1,34 @@
 """QNUM family plug-in: scenario files of kind "qnum", ``qnum solve`` output and bench rows.
 
-``qnum simulate`` (QPrimalDual and baselines) lives in :mod:`qnum.bench.qnum_simulate`.
+``qnum solve`` runs the certified global solver (:mod:`qnum.solvers.qnum_global`): in the
+concave case its root closes the gap, otherwise it branches. ``qnum simulate`` (QPrimalDual)
+lives in :mod:`qnum.bench.qnum_simulate`.
 """
 
 from __future__ import annotations
 
-from qnum.errors import ScenarioError
 from qnum.bench.qnum_simulate import POLICIES, simulate_json  # noqa: F401  (plug-in interface)
-from qnum.solvers.qnum_convex import solve_qnum, validate_inputs
+from qnum.bench.report import bench_row
+from qnum.errors import ScenarioError
+from qnum.networks.repeater import RepeaterScenario, dumbbell, from_links, nsfnet, two_user
+from qnum.solvers.qnum_convex import solve_qnum
+from qnum.solvers.qnum_global import solve_global
 
 KIND = "qnum"
 BENCH_NAME = "qnum"
 
+_PHYSICS = ("attempt_time_s", "attenuation_db_per_km", "efficiency")
 
-def scenario_from_dict(data: dict) -> dict:
-    """Validated QNUM scenario (a dict of ``solve_qnum`` arguments).
+
+def scenario_from_dict(data: dict) -> RepeaterScenario:
+    """Validated QNUM scenario from the contract's form.
 
     Examples
     --------
     >>> sc = scenario_from_dict({"kind": "qnum", "links": [{"name": "a", "length_km": 1.0}],
     ...                          "routes": [{"links": ["a"]}]})
-    >>> sc["links"]
-    {'a': 1.0}
+    >>> sc.link_names, sc.routes
+    (['a'], [[0]])
     """
     links = {}
     for i, link in enumerate(data.get("links") or []):
@@ -30,6 +37,8 @@ def scenario_from_dict(data: dict) -> dict:
         length = link.get("length_km")
         if isinstance(length, bool) or not isinstance(length, (int, float)) or length < 0:
             raise ScenarioError(f"links[{i}].length_km", length, "must be a number >= 0")
+        if str(link["name"]) in links:
+            raise ScenarioError(f"links[{i}].name", link["name"], "duplicate link name")
         links[str(link["name"])] = float(length)
     if not links:
         raise ScenarioError("links", data.get("links"), "need at least one link")
@@ -41,30 +50,45 @@ def scenario_from_dict(data: dict) -> dict:
         if isinstance(w, bool) or not isinstance(w, (int, float)):
             raise ScenarioError(f"routes[{i}].weight", w, "must be a number > 0")
         routes.append((list(r["links"]), float(w)))
-    sc = {"links": links, "routes": routes, "utility": data.get("utility", "distillable")}
-    for key in ("attempt_time_s", "attenuation_db_per_km", "efficiency"):
-        if key in data:
-            v = data[key]
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
-                raise ScenarioError(key, v, "must be a number > 0")
-            sc[key] = float(v)
-    validate_inputs(links, routes, sc["utility"])   # bad input fails when read, not in the solver
-    return sc
+    if not routes:
+        raise ScenarioError("routes", data.get("routes"), "need at least one route")
+    physics = {key: data[key] for key in _PHYSICS if key in data}
+    return from_links(links, routes, data.get("utility", "distillable"), **physics)
 
 
-def solve_json(scenario, options: dict) -> dict:
-    """Offline optimum as the contract's JSON dict."""
-    s = solve_qnum(**scenario)
-    return {"status": str(s.status), "utility": s.objective, "bound": s.bound,
-            "rates": s.values.get("rates"), "fidelity": s.values.get("fidelity"),
-            "werner": s.values.get("werner"), "solver": s.solver, "seconds": s.seconds}
+def _solution_json(sc: RepeaterScenario, s) -> dict:
+    return {"status": str(s.status), "utility": s.objective, "bound": s.bound, "gap": s.gap,
+            "relative_gap": s.relative_gap, "rates": s.values.get("rates"),
+            "fidelity": s.values.get("fidelity"), "werner": s.values.get("werner"),
+            "solver": s.solver, "seconds": s.seconds, "message": s.message}
+
+
+def solve_json(scenario: RepeaterScenario, options: dict) -> dict:
+    """Certified global optimum as the contract's JSON dict."""
+    return _solution_json(scenario, solve_global(scenario))
+
+
+def solve_local(scenario: RepeaterScenario):
+    """The local scipy solve (no certificate), for comparison with the global optimum."""
+    return solve_qnum({n: float(v) for n, v in zip(scenario.link_names, scenario.link_lengths_km)},
+                      [(links, float(w)) for links, w in zip(scenario.route_link_names(), scenario.weights)],
+                      scenario.utility, scenario.attempt_time_s, scenario.attenuation_db_per_km,
+                      scenario.efficiency)
+
+
+def bench_instances() -> dict:
+    """Built-in instances: the two-user example, a dumbbell and NSFNet (concave and not)."""
+    return {"two-user": two_user(), "dumbbell-8": dumbbell(8),
+            "nsfnet-20": nsfnet(20), "nsfnet-20-secret-key": nsfnet(20, utility="secret-key")}
 
 
 def bench_rows(options: dict) -> list[dict]:
-    """Bench rows: the concave optimum on the two-user/one-server example."""
-    sc = {"links": {"u1": 2.0, "u2": 2.0, "s": 2.0},
-          "routes": [(["u1", "s"], 1.0), (["u2", "s"], 1.0)], "utility": "distillable"}
-    s = solve_qnum(**sc)
-    return [{"family": "qnum", "instance": "two-user", "method": "optimum",
-             "status": str(s.status), "objective": s.objective, "bound": s.bound,
-             "gap_to_optimum": 0.0, "seconds": s.seconds}]
+    """Bench rows: certified optimum and the local scipy solve on each built-in instance."""
+    rows = []
+    for name, sc in bench_instances().items():
+        s = solve_global(sc)
+        rows.append(bench_row("qnum", name, "optimum", s.status, s.objective, s.bound, 0.0, s.seconds))
+        loc = solve_local(sc)
+        gap = None if loc.objective is None else s.objective - loc.objective
+        rows.append(bench_row("qnum", name, "local", loc.status, loc.objective, None, gap, loc.seconds))
+    return rows
