@@ -1,0 +1,91 @@
+"""Certified QNUM optimum: REFERENCE.md's independent values, brute force, bound invariants."""
+
+import numpy as np
+import pytest
+
+from qnum.networks.repeater import dumbbell, from_links, nsfnet, two_user
+from qnum.physics.werner import UTILITIES, fidelity_from_werner
+from qnum.solvers.qnum_global import Envelope, inflection, log_utility, solve_global, zero_utility_log_werner
+
+
+@pytest.mark.parametrize("server_km,utility,x,F,U", [
+    (2.0, "distillable", 58.10, 0.9112, 6.4217),
+    (100.0, "distillable", 8.373, 0.9124, 2.5743),
+    (2.0, "secret-key", 49.77, 0.9236, 6.0775),
+    (2.0, "negativity", 182.39, 0.7378, 7.5400),
+])
+def test_reference_values(server_km, utility, x, F, U):
+    s = solve_global(two_user(server_km=server_km, utility=utility))
+    assert str(s.status) == "optimal"
+    assert s.objective == pytest.approx(U, abs=1e-4)
+    assert s.values["rates"] == pytest.approx([x, x], rel=2e-4)
+    assert s.values["fidelity"] == pytest.approx([F, F], abs=1e-4)
+    assert s.objective <= s.bound <= s.objective + 1e-6 * abs(s.objective)
+
+
+def _brute_two_routes(sc, n=140):
+    """Grid over the three Werner parameters; for fixed w the weighted rate split is water-filling."""
+    d, om = sc.capacity_scale, sc.weights
+    E = UTILITIES[sc.utility]
+    w0 = np.exp(zero_utility_log_werner(sc.utility))
+    g = np.linspace(w0, 1.0, n + 2)[1:-1]
+    w1, w2, ws = np.meshgrid(g, g, g, indexing="ij")
+    c1, c2, cs = d[0] * (1 - w1), d[1] * (1 - w2), d[2] * (1 - ws)
+    x1 = np.minimum(c1, np.maximum(cs - c2, om[0] / om.sum() * cs))
+    x2 = np.minimum(c2, cs - x1)
+    e1, e2 = E(w1 * ws), E(w2 * ws)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        val = om[0] * np.log(x1 * e1) + om[1] * np.log(x2 * e2)
+    return float(np.nanmax(np.where((e1 > 0) & (e2 > 0), val, -np.inf)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_against_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    utility = ["distillable", "secret-key", "negativity", "distillable"][seed]
+    sc = from_links({"u1": rng.uniform(0, 30), "u2": rng.uniform(0, 30), "s": rng.uniform(0, 30)},
+                    [(["u1", "s"], rng.uniform(0.5, 3)), (["u2", "s"], rng.uniform(0.5, 3))], utility)
+    s = solve_global(sc, rel_gap=1e-7)
+    brute = _brute_two_routes(sc)
+    assert s.bound >= brute - 1e-9            # the proven bound covers every grid point
+    assert s.objective >= brute - 1e-9        # the grid cannot beat the optimum ...
+    assert s.objective <= brute + 5e-3        # ... and comes close to it
+
+
+@pytest.mark.parametrize("sc", [dumbbell(5, backbone_km=40), nsfnet(8, seed=2, utility="secret-key"),
+                                nsfnet(10, seed=5)], ids=["dumbbell", "nsfnet-sk", "nsfnet"])
+def test_point_is_feasible_and_bound_certifies(sc):
+    s = solve_global(sc, rel_gap=1e-5)
+    x = np.array(s.values["rates"])
+    w = np.array([s.values["werner"][n] for n in sc.link_names])
+    assert np.all(sc.incidence @ x <= sc.capacity_scale * (1 - w) * (1 + 1e-12))
+    W = np.exp(sc.incidence.T @ np.log(w))
+    utility = float(sc.weights @ np.log(x * UTILITIES[sc.utility](W)))
+    assert utility == pytest.approx(s.objective, rel=1e-12)
+    assert s.values["fidelity"] == pytest.approx(fidelity_from_werner(W).tolist())
+    assert str(s.status) == "optimal" and s.objective <= s.bound <= s.objective + 1e-5 * s.objective
+
+
+@pytest.mark.parametrize("utility", sorted(UTILITIES))
+def test_envelope_overestimates_and_is_concave(utility):
+    z0, zc = zero_utility_log_werner(utility), inflection(utility)
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        lo, hi = np.sort(rng.uniform(z0 * 0.999, 0.0, 2))
+        env = Envelope(utility, lo, hi, zc)
+        z = np.linspace(lo, hi, 401)
+        val, slope = env.value(z)
+        g, _ = log_utility(utility, z)
+        assert np.all(val >= g - 1e-9 * np.abs(g))
+        assert np.all(np.diff(slope) <= 1e-9 * np.abs(slope[1:]))     # slopes never increase
+        assert val[0] == pytest.approx(g[0]) and val[-1] == pytest.approx(g[-1])
+
+
+def test_non_concave_region_detected():
+    """Distillable entanglement and secret key are concave in log W only below F ~ 0.97."""
+    for utility in ("distillable", "secret-key"):
+        zc = inflection(utility)
+        assert 0.96 < float(fidelity_from_werner(np.exp(zc))) < 0.98
+        _, dg = log_utility(utility, np.array([zc - 0.01, zc, zc + 0.01]))
+        assert dg[0] > dg[1] < dg[2]
+    assert inflection("negativity") == 0.0
