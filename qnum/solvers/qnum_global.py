@@ -251,6 +251,8 @@ def _solve_box(pb: _Problem, lo, hi, start=None):
                         float(np.max(lo - Z)), float(np.max(Z - hi)))
         if violation <= 1e-7 and (best is None or -res.fun > best[1]):
             best = (v, -res.fun)
+    if best is None:   # no start converged to a point of this box (it may be empty)
+        return None, -np.inf, -np.inf, env
     v, fv = best
     f, grad = fhat(v)
     c_u, c_y = grad[:R], grad[R:]
@@ -304,8 +306,8 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
         bound = -neg_ub   # best-first: the popped box has the largest bound still open
         if bound - best_f <= rel_gap * max(abs(best_f), abs(bound)):
             break
-        if nodes >= max_nodes or time.perf_counter() - t0 > time_limit_s:
-            break
+        if v is None or nodes >= max_nodes or time.perf_counter() - t0 > time_limit_s:
+            break   # limits, or an unsolved box: stop with the honest bound
         Z = pb.A.T @ v[R:]
         overest = np.array([float(Envelope(pb.utility, a, b, pb.zc).value(z)[0])
                             for a, b, z in zip(lo, hi, Z)])
@@ -319,6 +321,9 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
             cv, _, cub, _ = _solve_box(pb, clo, chi)
             nodes += 1
             if cv is None:
+                # unsolved box: keep it open with its parent's bound (dropping it would be unsound)
+                heapq.heappush(heap, (-bound, counter, clo, chi, None))
+                counter += 1
                 continue
             fv_point = pb.repaired(cv)
             fv = pb.true_value(fv_point[:R], fv_point[R:])
