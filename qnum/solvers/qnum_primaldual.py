@@ -5,7 +5,7 @@ update ``u_r = log x_r`` from path prices; link controllers update ``y_l = log w
 the routes' marginal utilities and their price, and prices ``lambda_l`` from the
 normalized load ``sum x / d_l + w_l - 1``. Step sizes ``a`` (primal) and ``b`` (dual; defaults
 chosen on the dumbbell and NSFNet instances of the tests — fixed steps can still diverge,
-e.g. on ``nsfnet(20, seed=2)``, see RESULTS.md)
+see RESULTS.md)
 are qnum's choices; no latency or message model here (not implemented yet).
 """
 
@@ -16,7 +16,7 @@ import numpy as np
 from qnum.physics.werner import distillable, distillable_derivative
 
 
-def qprimaldual(d, A, omega, iters=20000, a=0.002, b=0.5):
+def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5):
     """Run the dynamics; returns ``(utility, rates, werner)``.
 
     Examples
