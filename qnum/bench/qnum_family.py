@@ -7,7 +7,7 @@ lives in :mod:`qnum.bench.qnum_simulate`.
 
 from __future__ import annotations
 
-from qnum.bench.qnum_simulate import POLICIES, simulate_json  # noqa: F401  (plug-in interface)
+from qnum.bench.qnum_simulate import POLICIES, bench_rows_dynamics, simulate_json  # noqa: F401
 from qnum.bench.report import bench_row
 from qnum.errors import ScenarioError
 from qnum.networks.repeater import RepeaterScenario, dumbbell, from_links, nsfnet, two_user
@@ -83,7 +83,7 @@ def bench_instances() -> dict:
 
 
 def bench_rows(options: dict) -> list[dict]:
-    """Bench rows: certified optimum and the local scipy solve on each built-in instance."""
+    """Bench rows: certified optimum, local scipy solve, QPrimalDual and baselines per instance."""
     rows = []
     for name, sc in bench_instances().items():
         s = solve_global(sc)
@@ -91,4 +91,5 @@ def bench_rows(options: dict) -> list[dict]:
         loc = solve_local(sc)
         gap = None if loc.objective is None else s.objective - loc.objective
         rows.append(bench_row("qnum", name, "local", loc.status, loc.objective, None, gap, loc.seconds))
+        rows.extend(bench_rows_dynamics(name, sc, s))
     return rows

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from qnum.physics.werner import distillable, distillable_derivative
+from qnum.solvers.qnum_global import log_utility
 
 
-def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5):
-    """Run the dynamics; returns ``(utility, rates, werner)``.
+def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable"):
+    """Run the dynamics for ``utility``; returns ``(utility value, rates, werner)``.
 
     Examples
     --------
@@ -37,11 +37,10 @@ def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5):
     y = np.full(L, -0.05)
     lam = np.full(L, 100.0)
     for _ in range(iters):
-        W = np.exp(A.T @ y)
-        E = distillable(W)
-        gz = np.where(E > 0, distillable_derivative(W) * W / np.maximum(E, 1e-9), 5.0)
+        g, dg = log_utility(utility, A.T @ y)
+        gz = np.where(np.isfinite(g), dg, 5.0)   # below E = 0: push fidelity up
         u = u + a * (om - (A.T @ (lam / d)) * np.exp(u))
         y = np.minimum(y + a * (A @ (om * gz) - lam * np.exp(y)), -1e-6)
         lam = np.maximum(0.0, lam + b * ((A @ np.exp(u)) / d + np.exp(y) - 1.0))
-    W = np.exp(A.T @ y)
-    return float(om @ (u + np.log(distillable(W)))), np.exp(u), np.exp(y)
+    g, _ = log_utility(utility, A.T @ y)
+    return float(om @ (u + g)), np.exp(u), np.exp(y)

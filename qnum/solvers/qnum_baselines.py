@@ -1,0 +1,66 @@
+"""QNUM baselines: what a network gets without optimizing link fidelities.
+
+* ``fixed_fidelity_equal_shares``: every link runs at the same Werner parameter and splits
+  its rate equally among the routes crossing it (a route gets its tightest link's share);
+* ``rate_only_num``: the same fixed link Werner parameter, rates chosen by proportional-fair
+  NUM (weighted log utility, solved with CVXPY) — the classical NUM answer.
+
+Both return ``(utility, rates)``; the utility is ``-inf`` when a route's fidelity is below
+the utility's zero (e.g. the hashing threshold). qnum's stand-in for the fixed parameter:
+the Werner parameter of fidelity 0.97 per link.
+"""
+
+from __future__ import annotations
+
+import cvxpy as cp
+import numpy as np
+
+from qnum.networks.repeater import RepeaterScenario
+from qnum.physics.werner import werner_from_fidelity
+from qnum.solvers.conic import solve_problem
+from qnum.solvers.qnum_global import log_utility
+
+DEFAULT_LINK_FIDELITY = 0.97
+
+
+def _utility(sc: RepeaterScenario, rates, w_link):
+    g, _ = log_utility(sc.utility, sc.incidence.T @ np.full(len(sc.link_names), np.log(w_link)))
+    with np.errstate(divide="ignore"):
+        return float(sc.weights @ (np.log(rates) + g))
+
+
+def fixed_fidelity_equal_shares(sc: RepeaterScenario, link_fidelity=DEFAULT_LINK_FIDELITY):
+    """Equal rate shares at a fixed link fidelity.
+
+    Examples
+    --------
+    >>> from qnum.networks.repeater import two_user
+    >>> U, x = fixed_fidelity_equal_shares(two_user())
+    >>> round(float(x[0]), 2)
+    28.65
+    """
+    w = float(werner_from_fidelity(link_fidelity))
+    A, cap = sc.incidence, sc.capacity_scale * (1.0 - w)
+    share = cap / np.maximum(A.sum(axis=1), 1.0)
+    rates = np.min(np.where(A > 0, share[:, None], np.inf), axis=0)
+    return _utility(sc, rates, w), rates
+
+
+def rate_only_num(sc: RepeaterScenario, link_fidelity=DEFAULT_LINK_FIDELITY):
+    """Proportional-fair rates at a fixed link fidelity (CVXPY).
+
+    Examples
+    --------
+    >>> from qnum.networks.repeater import two_user
+    >>> U, x = rate_only_num(two_user())
+    >>> round(float(x[0]), 2)
+    28.65
+    """
+    w = float(werner_from_fidelity(link_fidelity))
+    A, cap = sc.incidence, sc.capacity_scale * (1.0 - w)
+    x = cp.Variable(len(sc.routes))
+    prob = cp.Problem(cp.Maximize(sc.weights @ cp.log(x)), [A @ x <= cap])
+    solve_problem(prob, linear=False)
+    rates = np.maximum(np.asarray(x.value, float), 0.0)
+    rates *= min(1.0, float(np.min(cap / np.maximum(A @ rates, 1e-300))))   # exactly feasible
+    return _utility(sc, rates, w), rates
