@@ -11,6 +11,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 #: Text each notebook's outputs must contain (a notebook not listed only has to run).
 EXPECTED = {
     "pumping.ipynb": ["optimal"],
+    "qnum.ipynb": ["optimal 6.4217", "concave below F ="],
     "rwa.ipynb": ["optimal served 3", "n_opt, R(n_opt) at 15/15 dB: (8,"],
 }
 

@@ -16,8 +16,12 @@ import numpy as np
 from qnum.solvers.qnum_global import log_utility
 
 
-def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable"):
+def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable", trace=None,
+                trace_every=100):
     """Run the dynamics for ``utility``; returns ``(utility value, rates, werner)``.
+
+    If ``trace`` is a list, ``(iteration, utility, max relative capacity violation)`` is
+    appended to it every ``trace_every`` iterations (for convergence plots).
 
     Examples
     --------
@@ -36,7 +40,11 @@ def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable")
     u = np.zeros(R)
     y = np.full(L, -0.05)
     lam = np.full(L, 100.0)
-    for _ in range(iters):
+    for it in range(iters):
+        if trace is not None and it % trace_every == 0:
+            g, _ = log_utility(utility, A.T @ y)
+            load = (A @ np.exp(u)) / (d * (1 - np.exp(y)))
+            trace.append((it, float(om @ (u + g)), float(np.max(load) - 1.0)))
         g, dg = log_utility(utility, A.T @ y)
         gz = np.where(np.isfinite(g), dg, 5.0)   # below E = 0: push fidelity up
         u = u + a * (om - (A.T @ (lam / d)) * np.exp(u))
