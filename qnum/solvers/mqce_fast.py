@@ -82,7 +82,7 @@ def maxmin_product(Q, C, rows=None):
     """
     n = C.shape[0]
     rows = np.arange(Q.shape[0]) if rows is None else np.asarray(rows)
-    out = np.empty((len(rows), n))
+    out = np.empty((len(rows), n), dtype=Q.dtype)
     step = max(1, BLOCK_BYTES // (8 * n * n))
     for s in range(0, len(rows), step):
         r = rows[s:s + step]
@@ -109,26 +109,34 @@ def solve_fast(scenario, build_edges=True) -> MQCEResult:
     C = scenario.capacitance
     a, pen = scenario.alpha, scenario.hop_penalty
     n = C.shape[0]
-    Q = C.copy()
+    # Work on int32 ranks of the link capacitances (-1 = no link): the max-min product only
+    # compares values, so ranks give the same result with half the memory traffic of floats;
+    # values are looked up again (exactly) wherever arithmetic happens.
+    finite = np.isfinite(C)
+    vals = np.unique(C[finite])
+    values = np.append(vals, -np.inf)          # values[-1] = -inf for rank -1
+    R = np.where(finite, np.searchsorted(vals, np.where(finite, C, 0.0)), -1).astype(np.int32)
+    Q = R.copy()
     with np.errstate(invalid="ignore"):
-        best_e = np.where(np.isfinite(Q), (1 - a) * Q, -np.inf)
-    best_q = Q.copy()
+        best_e = np.where(finite, (1 - a) * C, -np.inf)
+    best_q = np.where(finite, C, -np.inf)
     best_k = np.zeros((n, n), dtype=np.int64)
-    rowmax = C.max(axis=1)
+    rowmax = R.max(axis=1)
     upper = np.minimum(rowmax[:, None], rowmax[None, :])
-    levels_store = [Q.copy()] if build_edges else None
+    upper_value = values[upper]
+    levels_store = [C.copy()] if build_edges else None
     k = 0
     active = np.arange(n)
     while True:
         # pairs that could still improve at level k + 1 or later
-        can = ((1 - a) * upper + pen * (k + 1) > best_e) & (Q < upper)
+        can = ((1 - a) * upper_value + pen * (k + 1) > best_e) & (Q < upper)
         np.fill_diagonal(can, False)
         active = np.nonzero(can.any(axis=1))[0]
         if active.size == 0:
             break
         k += 1
-        new_rows = maxmin_product(Q, C, active)
-        new_rows[np.arange(active.size), active] = -np.inf
+        new_rows = maxmin_product(Q, R, active)
+        new_rows[np.arange(active.size), active] = -1
         changed = new_rows != Q[active]
         if not changed.any():
             break
@@ -136,16 +144,17 @@ def solve_fast(scenario, build_edges=True) -> MQCEResult:
         Qn[active] = new_rows
         # keep symmetry for rows not recomputed: Q_k(i,j) = Q_k(j,i)
         Qn = np.maximum(Qn, Qn.T)
-        np.fill_diagonal(Qn, -np.inf)
+        np.fill_diagonal(Qn, -1)
         Q = Qn
+        Qv = values[Q]
         with np.errstate(invalid="ignore"):
-            e = np.where(np.isfinite(Q), (1 - a) * Q + k * pen, -np.inf)
+            e = np.where(Q >= 0, (1 - a) * Qv + k * pen, -np.inf)
         imp = _better(e, best_e)
         best_e = np.where(imp, e, best_e)
-        best_q = np.where(imp, Q, best_q)
+        best_q = np.where(imp, Qv, best_q)
         best_k = np.where(imp, k, best_k)
         if build_edges:
-            levels_store.append(Q.copy())
+            levels_store.append(Qv)
     return _finish(scenario, best_e, best_q, best_k, levels_store, k, t0, "fast")
 
 
@@ -193,7 +202,8 @@ def optimal_network(C, cap, hops, levels):
         for s in range(0, idx.size, step):
             b = idx[s:s + step]
             lev = np.minimum(rem[b] - 2, L.shape[0] - 1)
-            ok = (C[cur[b]] >= theta[b, None]) & (L[lev, :, jj[b]] >= theta[b, None])
+            # levels are symmetric: row j holds column j, and rows are contiguous in memory
+            ok = (C[cur[b]] >= theta[b, None]) & (L[lev, jj[b], :] >= theta[b, None])
             nxt[s:s + step] = np.argmax(ok, axis=1)
         a_, b_ = cur[idx], nxt
         edge[np.minimum(a_, b_), np.maximum(a_, b_)] = True
