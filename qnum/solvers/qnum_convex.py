@@ -4,7 +4,8 @@ Variables ``u_r = log x_r`` and ``y_l = log w_l``; constraints
 ``sum_{r through l} exp(u_r) + d_l exp(y_l) <= d_l`` are convex; the objective
 ``sum_r omega_r (u_r + log E(exp(Z_r)))`` with ``Z_r = sum_{l in r} y_l`` is concave where
 ``log E(e^Z)`` is concave. qnum's choice: solved with scipy SLSQP (a convex problem, so the
-local optimum is global on the concave range) and checked by KKT stationarity.
+local optimum is global on the concave range) and checked by KKT stationarity. This is the
+uncertified local solve; :mod:`qnum.solvers.qnum_global` certifies the optimum.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import time
 import numpy as np
 from scipy.optimize import minimize
 
-from qnum.errors import ScenarioError
 from qnum.physics.werner import UTILITIES, fidelity_from_werner, link_capacity_scale
 from qnum.solution import Solution, Status
 
@@ -29,21 +29,8 @@ def validate_inputs(links: dict, routes, utility: str) -> None:
     ...
     qnum.errors.ScenarioError: routes[0].links = 'b': unknown link; known links: a
     """
-    if utility not in UTILITIES:
-        raise ScenarioError("utility", utility, "must be one of " + ", ".join(UTILITIES))
-    for name, length in links.items():
-        if isinstance(length, bool) or not (isinstance(length, (int, float)) and length >= 0):
-            raise ScenarioError(f"links.{name}.length_km", length, "must be a number >= 0")
-    if not routes:
-        raise ScenarioError("routes", routes, "need at least one route")
-    for i, (rl, wt) in enumerate(routes):
-        if not rl:
-            raise ScenarioError(f"routes[{i}].links", rl, "route is empty")
-        for link in rl:
-            if link not in links:
-                raise ScenarioError(f"routes[{i}].links", link, "unknown link; known links: " + ", ".join(links))
-        if isinstance(wt, bool) or not (isinstance(wt, (int, float)) and wt > 0):
-            raise ScenarioError(f"routes[{i}].weight", wt, "must be > 0")
+    from qnum.networks.repeater import from_links   # one validator: the scenario's
+    from_links(links, routes, utility)
 
 
 def solve_qnum(links, routes, utility="distillable", attempt_time_s=1e-3,

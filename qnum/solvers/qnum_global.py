@@ -276,7 +276,9 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
     """Global optimum of a QNUM scenario with a certified bound (branch and bound on ``Z_r``).
 
     Status OPTIMAL when the relative gap reaches ``rel_gap``; FEASIBLE with the proven
-    bound otherwise; INFEASIBLE when no route can reach positive utility.
+    bound otherwise (limits reached, or a box whose local solve failed is still open);
+    ERROR if the root problem's local solve fails. (Every scenario is feasible: any route
+    reaches positive utility with a small enough rate at a high enough fidelity.)
 
     Examples
     --------
@@ -288,14 +290,15 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
     t0 = time.perf_counter()
     pb = _Problem.of(sc)
     R = len(sc.routes)
-    hops = pb.A.sum(axis=0)
-    # a route with h links reaches at most Z = 0; it needs Z > z0 to count at all
+    # every route needs Z > z0 to have positive utility, and Z <= 0 always
     lo0, hi0 = np.full(R, pb.z0), np.zeros(R)
     v, f_env, ub, env = _solve_box(pb, lo0, hi0)
     if v is None:
-        return Solution(status=Status.INFEASIBLE, objective=None, bound=None, values={},
+        # the problem itself is always feasible (tiny rates at high fidelity), so this is a
+        # failure of the local solver, reported as such rather than as infeasibility
+        return Solution(status=Status.ERROR, objective=None, bound=ub, values={},
                         solver="qnum-envelope-bb", seconds=time.perf_counter() - t0,
-                        message="no point gives every route positive utility")
+                        message="the root envelope problem did not converge")
     v = pb.repaired(v)
     best_v, best_f = v, pb.true_value(v[:R], v[R:])
     heap = [(-ub, 0, lo0, hi0, v)]
