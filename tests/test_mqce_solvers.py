@@ -11,7 +11,7 @@ from qnum.cli import main
 from qnum.errors import ScenarioError
 from qnum.networks.relay import from_coordinates, from_fiber_graph, random_square
 from qnum.physics import plob_capacitance
-from qnum.solvers.mqce_fast import solve_fast
+from qnum.solvers.mqce_fast import solve_alpha_sweep, solve_fast
 from qnum.solvers.pollack import solve_pollack
 
 
@@ -135,3 +135,23 @@ def test_cli_bad_method(tmp_path, capsys):
     f = _write(tmp_path, {"kind": "mqce", "coordinates": [[0, 0], [1, 0]], "decay_length_km": 1.0})
     assert main(["solve", f, "--json", "--method", "nope"]) == 2
     assert "--method" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_alpha_sweep_equals_separate_solves(seed):
+    """The shared-level sweep gives bit-identical E*, capacitance, hops and networks."""
+    rng = np.random.default_rng(seed)
+    p = [0.0, 0.05, 0.3, 0.1][seed]
+    if seed == 3:   # a sparse fiber graph, not the complete graph
+        g = nx.connected_watts_strogatz_graph(25, 4, 0.3, seed=seed)
+        sc = from_fiber_graph(25, [(u, v, float(rng.uniform(0.5, 5))) for u, v in g.edges()],
+                              decay_length_km=1.0, p_malicious=p)
+    else:
+        sc = random_square(int(rng.integers(20, 60)), float(rng.uniform(3, 15)), 1.0, p, 0.5, seed=seed)
+    alphas = np.r_[0.0, np.sort(rng.uniform(0, 1, 6)), 1.0]
+    for res, alpha in zip(solve_alpha_sweep(sc, alphas, build_edges=True), alphas):
+        one = solve_fast(sc.with_alpha(alpha))
+        assert np.array_equal(res.efficiency, one.efficiency)
+        assert np.array_equal(res.capacitance, one.capacitance)
+        assert np.array_equal(res.hops, one.hops)
+        assert res.edges == one.edges
