@@ -31,3 +31,16 @@ def test_converges_to_certified_optimum(sc):
     U, x, w = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, iters=20000)
     assert abs(U - opt.objective) <= 0.01 * abs(opt.objective)
     assert np.all(sc.incidence @ x <= sc.capacity_scale * (1 - w) * (1 + 1e-4))
+
+
+def test_latency_zero_is_synchronous_and_scaled_steps_converge_with_latency():
+    sc = dumbbell(6)
+    opt = solve_global(sc).objective
+    sync = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, iters=3000)
+    zero = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, iters=3000, latency=0)
+    assert sync[0] == zero[0] and np.array_equal(sync[1], zero[1])
+    lat = 4
+    U, x, w = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, latency=lat,
+                          a=0.001 / (1 + lat), b=0.5 / (1 + lat), iters=20000 * (1 + lat))
+    assert abs(U - opt) <= 0.01 * abs(opt)
+    assert np.all(sc.incidence @ x <= sc.capacity_scale * (1 - w) * (1 + 1e-4))

@@ -17,8 +17,16 @@ from qnum.solvers.qnum_global import log_utility
 
 
 def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable", trace=None,
-                trace_every=100):
+                trace_every=100, latency=0):
     """Run the dynamics for ``utility``; returns ``(utility value, rates, werner)``.
+
+    ``latency`` (iterations) models the classical messages: a route controller sees its
+    path price, and a link controller the routes' marginal utilities ``g'(Z_r)``, as they
+    were ``latency`` iterations earlier (carried by the q-datagram and its ACK). With
+    ``latency=0`` the dynamics are the synchronous ones. Delays destabilize the fixed steps
+    (measured: 5 iterations of latency already diverge on a dumbbell); dividing both steps by
+    ``1 + latency`` and running ``1 + latency`` times longer restores convergence on the
+    dumbbell and NSFNet instances of the tests.
 
     If ``trace`` is a list, ``(iteration, utility, max relative capacity violation)`` is
     appended to it every ``trace_every`` iterations (for convergence plots).
@@ -40,14 +48,19 @@ def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable",
     u = np.zeros(R)
     y = np.full(L, -0.05)
     lam = np.full(L, 100.0)
+    from collections import deque
+    prices = deque(maxlen=latency + 1)     # path prices sum_l lambda_l / d_l, oldest first
+    marginals = deque(maxlen=latency + 1)  # g'(Z_r) per route
     for it in range(iters):
         if trace is not None and it % trace_every == 0:
             g, _ = log_utility(utility, A.T @ y)
             load = (A @ np.exp(u)) / (d * (1 - np.exp(y)))
             trace.append((it, float(om @ (u + g)), float(np.max(load) - 1.0)))
         g, dg = log_utility(utility, A.T @ y)
-        gz = np.where(np.isfinite(g), dg, 5.0)   # below E = 0: push fidelity up
-        u = u + a * (om - (A.T @ (lam / d)) * np.exp(u))
+        marginals.append(np.where(np.isfinite(g), dg, 5.0))   # below E = 0: push fidelity up
+        prices.append(A.T @ (lam / d))
+        gz, path_price = marginals[0], prices[0]              # the delayed information
+        u = u + a * (om - path_price * np.exp(u))
         y = np.minimum(y + a * (A @ (om * gz) - lam * np.exp(y)), -1e-6)
         lam = np.maximum(0.0, lam + b * ((A @ np.exp(u)) / d + np.exp(y) - 1.0))
     g, _ = log_utility(utility, A.T @ y)
