@@ -155,3 +155,40 @@ def test_alpha_sweep_equals_separate_solves(seed):
         assert np.array_equal(res.capacitance, one.capacitance)
         assert np.array_equal(res.hops, one.hops)
         assert res.edges == one.edges
+
+
+def _brute_paths(sc):
+    """Every pair's optimal path by enumeration (max E, then fewest hops)."""
+    n, C = sc.nodes, sc.capacitance
+    g = nx.complete_graph(n)
+    paths = {}
+    for i in range(n):
+        for j in range(i + 1, n):
+            scored = []
+            for path in nx.all_simple_paths(g, i, j):
+                cap = min(C[a, b] for a, b in zip(path, path[1:]))
+                k = len(path) - 2
+                scored.append(((1 - sc.alpha) * cap + k * sc.hop_penalty, -k, path))
+            paths[i, j] = max(scored, key=lambda t: t[:2])[2]
+    return paths
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_observables_against_enumerated_paths(seed):
+    from qnum.bench.mqce_observables import observables
+    rng = np.random.default_rng(seed)
+    sc = random_square(6, float(rng.uniform(2, 12)), 1.0, float(rng.uniform(0.01, 0.3)),
+                       float(rng.uniform(0.05, 0.95)), seed=seed)
+    obs = observables(solve_fast(sc))
+    paths = _brute_paths(sc)
+    between = np.zeros(sc.nodes, dtype=int)
+    edges = set()
+    for path in paths.values():
+        between[path[1:-1]] += 1
+        edges |= {tuple(sorted(e)) for e in zip(path, path[1:])}
+    assert obs["betweenness"] == between.tolist()
+    assert obs["link_density"] == len(edges) / 15
+    assert sum(obs["betweenness"]) == sum(len(p) - 2 for p in paths.values())
+    degree = np.bincount(np.array(sorted(edges)).ravel(), minlength=sc.nodes)
+    assert obs["degrees"] == degree.tolist()
+    assert obs["avg_hops"] == pytest.approx(np.mean([len(p) - 1 for p in paths.values()]))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from qnum.bench.mqce_observables import observables
 from qnum.bench.report import bench_row
 from qnum.errors import ScenarioError
 from qnum.networks.io import check_keys, require
@@ -62,10 +63,12 @@ def solve_json(scenario, options: dict) -> dict:
     """``qnum solve`` for MQCE: the contract of issue 3 (matrices, edges, averages)."""
     r = solve(scenario, options.get("method", "auto"))
     q, h = r.averages()
+    obs = observables(r)
     return {"status": "optimal", "efficiency": r.efficiency.tolist(), "capacitance": r.capacitance.tolist(),
             "hops": r.hops.tolist(), "edges": [list(e) for e in r.edges], "avg_capacitance": q, "avg_hops": h,
             "alpha": scenario.alpha, "p_malicious": scenario.p_malicious, "method": r.method,
-            "levels": r.levels, "seconds": r.seconds}
+            "levels": r.levels, "seconds": r.seconds,
+            **{key: obs[key] for key in ("min_capacitance", "link_density", "degree_counts", "betweenness")}}
 
 
 def simulate_json(scenario, policy: str, options: dict) -> dict:

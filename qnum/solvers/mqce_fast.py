@@ -55,6 +55,9 @@ class MQCEResult:
         Number of max-min products computed.
     seconds : float
         Wall time.
+    betweenness : ndarray (N,) of int
+        Modified betweenness: for each node, the number of pairs whose optimal path passes
+        through it as an intermediate node (ends not counted; ``None`` if not built).
     """
 
     efficiency: np.ndarray
@@ -64,6 +67,7 @@ class MQCEResult:
     levels: int
     seconds: float
     method: str
+    betweenness: np.ndarray | None = None
 
     def averages(self):
         """(mean capacitance, mean hops) over unordered pairs."""
@@ -165,8 +169,9 @@ def _finish(scenario, best_e, best_q, best_k, levels, k, t0, method):
     cap = best_q.copy()
     np.fill_diagonal(eff, 0.0)
     np.fill_diagonal(cap, 0.0)
-    edges = optimal_network(scenario.capacitance, cap, hops, levels) if levels is not None else None
-    return MQCEResult(eff, cap, hops, edges, k, time.perf_counter() - t0, method)
+    edges, between = (optimal_network(scenario.capacitance, cap, hops, levels, with_betweenness=True)
+                      if levels is not None else (None, None))
+    return MQCEResult(eff, cap, hops, edges, k, time.perf_counter() - t0, method, between)
 
 
 def optimal_path(C, levels, i, j, theta, h):
@@ -182,9 +187,14 @@ def optimal_path(C, levels, i, j, theta, h):
     return path
 
 
-def optimal_network(C, cap, hops, levels):
-    """Union of the optimal paths of all pairs i < j, as sorted (i, j) with i < j."""
+def optimal_network(C, cap, hops, levels, with_betweenness=False):
+    """Union of the optimal paths of all pairs i < j, as sorted (i, j) with i < j.
+
+    With ``with_betweenness``, also the count of optimal paths through each node as an
+    intermediate node (each path's inner nodes once; its ends never).
+    """
     n = C.shape[0]
+    between = np.zeros(n, dtype=np.int64)
     edge = np.zeros((n, n), dtype=bool)
     # all pairs in parallel: state (cur, j, theta, remaining links)
     ii, jj = np.triu_indices(n, 1)
@@ -206,12 +216,14 @@ def optimal_network(C, cap, hops, levels):
             ok = (C[cur[b]] >= theta[b, None]) & (L[lev, jj[b], :] >= theta[b, None])
             nxt[s:s + step] = np.argmax(ok, axis=1)
         a_, b_ = cur[idx], nxt
+        between += np.bincount(nxt, minlength=n)    # nxt is an inner node: >= 1 link remains
         edge[np.minimum(a_, b_), np.maximum(a_, b_)] = True
         cur[idx] = nxt
         rem[idx] -= 1
     edge[np.minimum(cur, jj), np.maximum(cur, jj)] = True
     e_i, e_j = np.nonzero(edge)
-    return [(int(x), int(y)) for x, y in zip(e_i, e_j)]
+    edges = [(int(x), int(y)) for x, y in zip(e_i, e_j)]
+    return (edges, between) if with_betweenness else edges
 
 
 def solve_alpha_sweep(scenario, alphas, build_edges=False) -> list:
