@@ -2,6 +2,11 @@
 
 Usage: python benchmarks/bench_mqce.py [N ...]   (Pollack run only for N <= 200)
        python benchmarks/bench_mqce.py sweep N [N ...]   (50 α values: shared-level sweep vs separate solves)
+       python benchmarks/bench_mqce.py authors BINARY N [N ...]
+           side by side with the authors' C program (lorenzocirigliano/quantum-networks-optimization,
+           optimize/optimize_QE.c, built by you as its README says, e.g. `gcc optimize_QE.c -lm -o optimize_QE`;
+           it is not part of qnum). One run each: their Part 1 (Q*, L* for α = 0 and 1 with Δα = 1) and
+           Part 2 (the network at α = 0.5), against qnum's solve_fast for α = 0, 0.5, 1 with networks.
 """
 
 import sys
@@ -24,6 +29,34 @@ if sys.argv[1:2] == ["sweep"]:
         same = all(np.array_equal(a.efficiency, b.efficiency) and np.array_equal(a.hops, b.hops)
                    for a, b in zip(sw, one))
         print(f"{n} | {ts:.2f} | {t1:.2f} | {t1 / ts:.1f} | {same}", flush=True)
+    sys.exit(0)
+
+if sys.argv[1:2] == ["authors"]:
+    import os
+    import subprocess
+    import tempfile
+    binary = os.path.abspath(sys.argv[2])
+    print("N | authors' program s | qnum s | ratio | Q*, L* agree (α = 0, 1) | links at α = 0.5 (authors / qnum)")
+    for n in [int(a) for a in sys.argv[3:]]:
+        sc = random_square(n, 10.0, 1.0, 0.1, 0.5, seed=1)
+        with tempfile.TemporaryDirectory() as tmp:
+            np.savetxt(os.path.join(tmp, "users.dat"), sc.coordinates_km, fmt="%.17g")
+            t = time.perf_counter()
+            subprocess.run([binary, "users.dat", str(n), "1.0", "0.1", "1.0"], cwd=tmp, input=b"0.5\n",
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            t_authors = time.perf_counter() - t
+            table = np.loadtxt(os.path.join(tmp, "optimal_efficiency_for_users.dat"), ndmin=2)
+            net_file = [f for f in os.listdir(tmp) if f.startswith("list_of_connections")][0]
+            their_edges = {tuple(sorted(map(int, line.split()[:2])))
+                           for line in open(os.path.join(tmp, net_file)) if line.strip()}
+        t = time.perf_counter()
+        ours = {a: solve_fast(sc.with_alpha(a)) for a in (0.0, 0.5, 1.0)}
+        t_qnum = time.perf_counter() - t
+        agree = all(np.allclose(row[1:3], ours[a].averages(), rtol=1e-5, atol=1e-6)
+                    for row, a in zip(table, (0.0, 1.0)))
+        # the networks may differ: each program picks its own optimal path among equally good ones
+        links = f"{len(their_edges)} / {len(ours[0.5].edges)}"
+        print(f"{n} | {t_authors:.2f} | {t_qnum:.3f} | {t_authors / t_qnum:.0f} | {agree} | {links}", flush=True)
     sys.exit(0)
 
 sizes = [int(a) for a in sys.argv[1:]] or [100, 200, 500]
