@@ -2,6 +2,7 @@
 
 import itertools
 
+import numpy as np
 import pytest
 
 from qnum.errors import ScenarioError
@@ -10,7 +11,8 @@ from qnum.networks.optical import dser_network, network_from_dict
 from qnum.solution import Status
 
 
-def brute_force(net, requests, n_cap):
+def brute_force(net, requests, n_cap, score=sum):
+    """Best (served, score of the served key rates) over every feasible allocation."""
     K = net.n_pairs
     options = []
     for a, b in requests:
@@ -22,13 +24,13 @@ def brute_force(net, requests, n_cap):
                         for os_ in itertools.product((0, 1), repeat=n):
                             opts.append((pa, pb, list(zip(ks, os_))))
         options.append(opts)
-    best = (-1, -1.0)
+    best = (-1, -np.inf)
     for combo in itertools.product(*options):
         alloc = {req: o for req, o in zip(requests, combo) if o is not None}
         if validate_allocation(net, alloc, n_cap):
             continue
-        val = (len(alloc), sum(allocation_key_rate(*o) for o in alloc.values()))
-        if val[0] > best[0] or (val[0] == best[0] and val[1] > best[1] + 1e-9):
+        val = (len(alloc), score([allocation_key_rate(*o) for o in alloc.values()]))
+        if val[0] > best[0] or (val[0] == best[0] and val[1] > best[1] + 1e-9 * abs(best[1])):
             best = val
     return best
 
@@ -52,6 +54,29 @@ def test_ilp_matches_brute_force(first, fwd, requests):
     assert sol.bound >= sol.objective - 1e-6
     for req, o in sol.values["allocation"].items():
         assert sol.values["key_rates"][req] == pytest.approx(allocation_key_rate(*o), rel=1e-9)
+
+
+@pytest.mark.parametrize("objective,score", [
+    ("proportional", lambda rates: float(np.sum(np.log(rates)))),
+    ("maxmin", lambda rates: min(rates, default=0.0)),
+])
+@pytest.mark.parametrize("first,fwd,requests", [
+    ("WSS", "OS", [("u1", "u3"), ("u2", "u5"), ("u5", "u7")]),
+    ("DWDM", "OS", [("u1", "u7"), ("u3", "u5"), ("u2", "u8")]),
+    ("WSS", "WSS", [("u1", "u2"), ("u3", "u5"), ("u6", "u8")]),
+])
+def test_fair_objectives_match_brute_force(first, fwd, requests, objective, score):
+    """Max served first, then proportional fairness (sum log rate) or max-min rate, by enumeration."""
+    net = network_from_dict(dser_network(first, fwd, n_pairs=2))
+    model = RWAModel(net, requests)
+    sol = model.solve(objective=objective)
+    assert sol.status == Status.OPTIMAL
+    assert validate_allocation(net, sol.values["allocation"], model.n_cap) == []
+    served, best = brute_force(net, requests, model.n_cap, score)
+    assert sol.values["served"] == served
+    assert sol.objective == pytest.approx(best, rel=1e-6)
+    assert sol.bound >= sol.objective - 1e-6 * abs(sol.objective)
+    assert sol.objective == pytest.approx(score(list(sol.values["key_rates"].values())), rel=1e-12)
 
 
 def test_validator_catches_conflicts():
@@ -80,3 +105,25 @@ def test_nsfnet_fabric_small_ilp_is_valid():
     sol = RWAModel(net, [("u1", "u9"), ("u4", "u20"), ("u13", "u27")]).solve(time_limit=30)
     assert sol.status == Status.OPTIMAL and sol.values["served"] >= 1
     assert validate_allocation(net, sol.values["allocation"]) == []
+
+
+def test_maxmin_differs_from_total_and_matches_brute_force():
+    """With three channel pairs the total-rate optimum starves one request; max-min does not."""
+    net = network_from_dict(dser_network("WSS", "OS", n_pairs=3))
+    requests = [("u3", "u7"), ("u1", "u7")]
+    model = RWAModel(net, requests)
+    total, fair = model.solve(objective="total"), model.solve(objective="maxmin")
+    assert fair.objective > min(total.values["key_rates"].values()) * (1 + 1e-6)
+    served, best = brute_force(net, requests, model.n_cap, lambda rates: min(rates, default=0.0))
+    assert (fair.values["served"], fair.objective) == (served, pytest.approx(best, rel=1e-9))
+
+
+def test_proportional_fair_beats_total_rate_allocation_on_log_utility():
+    net = network_from_dict(dser_network("WSS", "WSS", n_pairs=4))
+    model = RWAModel(net, [("u5", "u3"), ("u7", "u2")])
+    total, pf = model.solve(objective="total"), model.solve(objective="proportional")
+    log_of_total = float(np.sum(np.log(list(total.values["key_rates"].values()))))
+    assert pf.values["served"] == total.values["served"] == 2
+    assert pf.objective > log_of_total + 1e-3
+    assert sum(pf.values["key_rates"].values()) <= total.objective * (1 + 1e-9)
+    assert validate_allocation(net, pf.values["allocation"], model.n_cap) == []

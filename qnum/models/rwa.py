@@ -110,6 +110,10 @@ def validate_allocation(net: OpticalNetwork, alloc: dict, n_cap: int | None = No
     return problems
 
 
+#: second-stage objectives of :meth:`RWAModel.solve` (after maximizing the served requests)
+OBJECTIVES = ("total", "proportional", "maxmin")
+
+
 class RWAModel:
     """Declarative RWA ILP: build on construction, inspect ``model``, then :meth:`solve`.
 
@@ -278,8 +282,46 @@ class RWAModel:
         m.obj_rate.deactivate()
 
     # ------------------------------------------------------------------ solve
-    def solve(self, *, time_limit: float | None = None, mip_gap: float = 1e-6) -> Solution:
-        """Lexicographic solve: max served, then max total key rate with served fixed.
+    def _second_stage(self, objective: str):
+        """Objective of stage 2 (served count fixed) and how its value maps back to the table."""
+        m, rate = self.model, self.rate_table
+        if objective == "total":
+            return m.obj_rate, self.scale
+        if objective == "proportional":
+            # log of each discrete rate is a constant per choice, so sum(log rate) is linear
+            # in the channel-count indicators: exact, no piecewise approximation needed
+            logs = {x: float(np.log(v)) for x, v in rate.items() if x[3] >= 1 and v > 0}
+            for x, v in rate.items():
+                if x[3] >= 1 and v <= 0:   # a served request with zero key rate has log 0 = -inf
+                    m.c[x].fix(0)
+            unit = max([abs(v) for v in logs.values()] + [1.0])
+            m.obj_stage2 = pyo.Objective(expr=sum(v * m.c[x] for x, v in logs.items()) / unit,
+                                         sense=pyo.maximize)
+            return m.obj_stage2, unit
+        if objective == "maxmin":
+            m.t_min = pyo.Var(bounds=(0.0, 1.0))
+            m.min_rate = pyo.Constraint(m.R, rule=lambda m, r: m.t_min <= sum(
+                rate[x] / self.scale * m.c[x] for x in rate if x[0] == r) + (1 - m.s[r]))
+            m.obj_stage2 = pyo.Objective(expr=m.t_min, sense=pyo.maximize)
+            return m.obj_stage2, self.scale
+        raise ScenarioError("objective", objective, "must be one of " + ", ".join(OBJECTIVES))
+
+    def _drop_second_stage(self):
+        m = self.model
+        for name in ("obj_stage2", "min_rate", "t_min"):
+            if m.find_component(name) is not None:
+                m.del_component(name)
+        for x in self.rate_table:
+            if m.c[x].fixed:
+                m.c[x].unfix()
+
+    def solve(self, *, time_limit: float | None = None, mip_gap: float = 1e-6,
+              objective: str = "total") -> Solution:
+        """Lexicographic solve: max served, then, with served fixed, the second objective.
+
+        ``objective``: "total" (total key rate), "proportional" (sum of the natural log of
+        the served requests' key rates) or "maxmin" (the smallest served key rate). The
+        Solution's objective and bound are in those units.
 
         Note: ``rate_table`` uses each path's mean loss over all its usable channels,
         which :func:`allocation_key_rate` reproduces when all channels of a path have
@@ -289,6 +331,8 @@ class RWAModel:
         from pyomo.contrib.appsi.solvers import Highs
 
         m, t0 = self.model, time.perf_counter()
+        if objective not in OBJECTIVES:
+            raise ScenarioError("objective", objective, "must be one of " + ", ".join(OBJECTIVES))
         if not self.requests:
             return Solution(Status.OPTIMAL, 0.0, 0.0, {"served": 0, "allocation": {},
                             "key_rates": {}}, "highs", 0.0)
@@ -305,18 +349,24 @@ class RWAModel:
         served = round(res.best_feasible_objective)
         m.fix_served = pyo.Constraint(expr=m.served >= served)
         m.obj_served.deactivate()
-        m.obj_rate.activate()
+        stage2, unit = self._second_stage(objective)
+        stage2.activate()
         if time_limit is not None:
             opt.config.time_limit = max(float(time_limit) - (time.perf_counter() - t0), 0.01)
         res = opt.solve(m)
         m.del_component(m.fix_served)
-        m.obj_rate.deactivate()
+        stage2.deactivate()
         m.obj_served.activate()
         tc = res.termination_condition
         if res.best_feasible_objective is None:
+            self._drop_second_stage()
+            if tc == TC.infeasible:   # only possible for "proportional": zero-rate choices excluded
+                return Solution(Status.INFEASIBLE, None, None, {}, "highs", time.perf_counter() - t0,
+                                "every way to serve the maximal number of requests gives one a zero key rate")
             return Solution(Status.TIME_LIMIT if tc == TC.maxTimeLimit else Status.ERROR,
                             None, None, {}, "highs", time.perf_counter() - t0, str(tc))
         res.solution_loader.load_vars()
+        self._drop_second_stage()
         alloc, rates = {}, {}
         for r in range(len(self.requests)):
             if pyo.value(m.s[r]) < 0.5:
@@ -327,8 +377,14 @@ class RWAModel:
             a, b = self.requests[r]
             alloc[(a, b)] = (self.paths[a][i], self.paths[b][j], po)
             rates[(a, b)] = self.rate_table[(r, i, j, len(po))]
-        objective = sum(rates.values())
-        bound = res.best_objective_bound * self.scale
+        if objective == "total":
+            value = sum(rates.values())
+        elif objective == "proportional":
+            value = float(sum(np.log(v) for v in rates.values()))
+        else:
+            value = min(rates.values(), default=0.0)
+        bound = res.best_objective_bound * unit
+        objective = value
         status = Status.OPTIMAL if tc == TC.optimal else Status.FEASIBLE
         return Solution(status, objective, max(bound, objective),
                         {"served": len(alloc), "allocation": alloc, "key_rates": rates,
