@@ -4,9 +4,10 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from qnum.errors import ScenarioError
-from qnum.models.rwa import RWAModel, allocation_key_rate, candidate_paths, validate_allocation
+from qnum.models.rwa import OBJECTIVES, RWAModel, allocation_key_rate, candidate_paths, validate_allocation
 from qnum.networks.optical import dser_network, network_from_dict
 from qnum.solution import Status
 
@@ -127,3 +128,24 @@ def test_proportional_fair_beats_total_rate_allocation_on_log_utility():
     assert pf.objective > log_of_total + 1e-3
     assert sum(pf.values["key_rates"].values()) <= total.objective * (1 + 1e-9)
     assert validate_allocation(net, pf.values["allocation"], model.n_cap) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["OS", "WSS", "BS"]), st.sampled_from(["WSS", "DWDM"]),
+       st.lists(st.tuples(st.integers(1, 8), st.integers(1, 8)), min_size=1, max_size=5, unique=True),
+       st.sampled_from(list(OBJECTIVES)))
+def test_every_ilp_solution_passes_the_validator(fwd, first, pairs, objective):
+    net = network_from_dict(dser_network(first, fwd, n_pairs=3))
+    requests = [(f"u{a}", f"u{b}") for a, b in pairs if a != b]
+    model = RWAModel(net, requests)
+    sol = model.solve(objective=objective)
+    assert sol.status == Status.OPTIMAL
+    assert validate_allocation(net, sol.values["allocation"], model.n_cap) == []
+    assert sol.bound >= sol.objective - 1e-6 * max(1.0, abs(sol.objective))
+
+
+def test_request_with_one_user_twice_is_rejected():
+    net = network_from_dict(dser_network("WSS", "OS", n_pairs=2))
+    with pytest.raises(ScenarioError, match="two different users"):
+        RWAModel(net, [("u1", "u1")])
+    assert RWAModel(net, []).solve().objective == 0.0

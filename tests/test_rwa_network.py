@@ -49,7 +49,7 @@ def test_tell_ps_respects_tdm_and_wdm_locks():
     assert tell_ps(net, "u2", locks) is not None
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=3000, deadline=None)
 @given(st.lists(st.tuples(st.booleans(), st.integers(0, 7), st.sampled_from([-2, -1, 1, 2])),
                 max_size=30))
 def test_random_lock_sequences_never_double_allocate(ops):

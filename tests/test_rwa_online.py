@@ -53,7 +53,7 @@ def test_delete_inactive_is_an_error():
         OnlineRouter(net).delete(("u1", "u2"))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=2000, deadline=None)
 @given(st.sampled_from(["dser", "frfs"]), st.sampled_from(["OS", "WSS", "BS"]),
        st.lists(st.tuples(st.booleans(), st.integers(1, 8), st.integers(1, 8),
                           st.sampled_from([0.0, 1e5, 1e7])), max_size=25))

@@ -149,6 +149,8 @@ class RWAModel:
             for u in (a, b):
                 if u not in users:
                     raise ScenarioError(f"requests[{i}]", u, "names an unknown user")
+            if a == b:
+                raise ScenarioError(f"requests[{i}]", [a, b], "a connection needs two different users")
         self.requests = list(requests)
         self.paths = {u: candidate_paths(net, u, k_paths) for r in requests for u in r}
         K = net.n_pairs
@@ -208,7 +210,8 @@ class RWAModel:
 
     def _channel_pairs(self):
         m = self.model
-        m.pair_once = pyo.Constraint(m.K, rule=lambda m, k: sum(m.z[r, k] for r in m.R) <= 1)
+        m.pair_once = pyo.Constraint(m.K, rule=lambda m, k: sum(m.z[r, k] for r in m.R) <= 1
+                                     if self.requests else pyo.Constraint.Skip)
         m.pair_link = pyo.Constraint(m.R, m.K, rule=lambda m, r, k: sum(
             m.w[x] for x in self.W if x[0] == r and x[3] == k) == m.z[r, k])
         m.w_path = pyo.Constraint(m.W, rule=lambda m, r, i, j, k, o: m.w[r, i, j, k, o] <= m.y[r, i, j])
