@@ -15,7 +15,8 @@ from qnum.solvers.mqce_fast import solve_alpha_sweep, solve_fast
 from qnum.solvers.pollack import solve_pollack
 
 
-def _brute(sc):
+def _enumerate_optimal(sc):
+    """Every pair's best (E, -hops, path) over all simple paths of usable links (max E, then fewest hops)."""
     n = sc.nodes
     C = sc.capacitance
     g = nx.Graph()
@@ -28,9 +29,13 @@ def _brute(sc):
             for path in nx.all_simple_paths(g, i, j):
                 cap = min(C[a, b] for a, b in zip(path, path[1:]))
                 k = len(path) - 2
-                cands.append(((1 - sc.alpha) * cap + k * sc.hop_penalty, -k))
-            best[i, j] = max(cands)
+                cands.append(((1 - sc.alpha) * cap + k * sc.hop_penalty, -k, path))
+            best[i, j] = max(cands, key=lambda t: t[:2])
     return best
+
+
+def _brute(sc):
+    return {pair: t[:2] for pair, t in _enumerate_optimal(sc).items()}
 
 
 @pytest.mark.parametrize("seed", range(24))
@@ -157,22 +162,6 @@ def test_alpha_sweep_equals_separate_solves(seed):
         assert res.edges == one.edges
 
 
-def _brute_paths(sc):
-    """Every pair's optimal path by enumeration (max E, then fewest hops)."""
-    n, C = sc.nodes, sc.capacitance
-    g = nx.complete_graph(n)
-    paths = {}
-    for i in range(n):
-        for j in range(i + 1, n):
-            scored = []
-            for path in nx.all_simple_paths(g, i, j):
-                cap = min(C[a, b] for a, b in zip(path, path[1:]))
-                k = len(path) - 2
-                scored.append(((1 - sc.alpha) * cap + k * sc.hop_penalty, -k, path))
-            paths[i, j] = max(scored, key=lambda t: t[:2])[2]
-    return paths
-
-
 @pytest.mark.parametrize("seed", range(8))
 def test_observables_against_enumerated_paths(seed):
     from qnum.bench.mqce_observables import observables
@@ -180,7 +169,7 @@ def test_observables_against_enumerated_paths(seed):
     sc = random_square(6, float(rng.uniform(2, 12)), 1.0, float(rng.uniform(0.01, 0.3)),
                        float(rng.uniform(0.05, 0.95)), seed=seed)
     obs = observables(solve_fast(sc))
-    paths = _brute_paths(sc)
+    paths = {pair: t[2] for pair, t in _enumerate_optimal(sc).items()}
     between = np.zeros(sc.nodes, dtype=int)
     edges = set()
     for path in paths.values():
