@@ -255,6 +255,8 @@ def _solve_box(pb: _Problem, lo, hi, start=None):
         return None, -np.inf, -np.inf, env
     v, fv = best
     f, grad = fhat(v)
+    if not (np.isfinite(f) and np.all(np.isfinite(grad))):   # a route at E = 0: no usable point
+        return None, -np.inf, -np.inf, env
     c_u, c_y = grad[:R], grad[R:]
     const = f - float(grad @ v)
     # starting capacity prices from stationarity: grad f̂ = J^T lam, J the capacity Jacobian
