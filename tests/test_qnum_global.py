@@ -33,7 +33,8 @@ def _brute_two_routes(sc, n=140):
     c1, c2, cs = d[0] * (1 - w1), d[1] * (1 - w2), d[2] * (1 - ws)
     x1 = np.minimum(c1, np.maximum(cs - c2, om[0] / om.sum() * cs))
     x2 = np.minimum(c2, cs - x1)
-    e1, e2 = E(w1 * ws), E(w2 * ws)
+    decay = np.exp(sc.route_log_decay)
+    e1, e2 = E(w1 * ws * decay[0]), E(w2 * ws * decay[1])
     with np.errstate(divide="ignore", invalid="ignore"):
         val = om[0] * np.log(x1 * e1) + om[1] * np.log(x2 * e2)
     return float(np.nanmax(np.where((e1 > 0) & (e2 > 0), val, -np.inf)))
@@ -89,3 +90,25 @@ def test_non_concave_region_detected():
         _, dg = log_utility(utility, np.array([zc - 0.01, zc, zc + 0.01]))
         assert dg[0] > dg[1] < dg[2]
     assert inflection("negativity") == 0.0
+
+
+@pytest.mark.parametrize("utility", ["distillable", "negativity"])
+def test_decoherence_against_brute_force(utility):
+    sc = from_links({"u1": 5.0, "u2": 20.0, "s": 10.0}, [(["u1", "s"], 1.0), (["u2", "s"], 2.0)], utility,
+                    decoherence_rate_per_s=500.0)
+    s, plain = solve_global(sc, rel_gap=1e-7), solve_global(from_links(
+        {"u1": 5.0, "u2": 20.0, "s": 10.0}, [(["u1", "s"], 1.0), (["u2", "s"], 2.0)], utility))
+    assert s.objective < plain.objective            # decoherence costs utility
+    brute = _brute_two_routes(sc)
+    # the 140-point grid converges slowly here (5.0808, 5.0842, 5.0863 at 140/280/400 points)
+    assert brute - 1e-9 <= s.objective <= brute + 1e-2 and s.bound >= brute - 1e-9
+    W = np.array(s.values["fidelity"]) * 4 / 3 - 1 / 3
+    w = np.array([s.values["werner"][n] for n in sc.link_names])
+    assert W == pytest.approx(np.exp(sc.incidence.T @ np.log(w) + sc.route_log_decay))
+
+
+def test_decoherence_can_make_a_route_useless():
+    sc = two_user()
+    sc.decoherence_rate_per_s = 1e7     # the round trip alone drops W below the hashing threshold
+    s = solve_global(sc)
+    assert str(s.status) == "infeasible" and "cannot reach positive utility" in s.message

@@ -44,3 +44,16 @@ def test_latency_zero_is_synchronous_and_scaled_steps_converge_with_latency():
                           a=0.001 / (1 + lat), b=0.5 / (1 + lat), iters=20000 * (1 + lat))
     assert abs(U - opt) <= 0.01 * abs(opt)
     assert np.all(sc.incidence @ x <= sc.capacity_scale * (1 - w) * (1 + 1e-4))
+
+
+def test_decoherence_aware_dynamics_reach_the_decohered_optimum():
+    sc = dumbbell(4, access_km=10, backbone_km=20)
+    sc.decoherence_rate_per_s = 200.0     # factor e^{-0.08} over the 40 km routes
+    opt = solve_global(sc)
+    U, x, w = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, log_decay=sc.route_log_decay)
+    assert abs(U - opt.objective) <= 0.01 * abs(opt.objective)
+    blind = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights)   # ignores decoherence
+    W_blind = np.exp(sc.incidence.T @ np.log(blind[2]) + sc.route_log_decay)
+    from qnum.physics.werner import distillable
+    true_blind = float(sc.weights @ np.log(blind[1] * distillable(W_blind)))
+    assert true_blind < U

@@ -17,7 +17,8 @@ from qnum.solvers.qnum_global import solve_global
 KIND = "qnum"
 BENCH_NAME = "qnum"
 
-_PHYSICS = ("attempt_time_s", "attenuation_db_per_km", "efficiency")
+_PHYSICS = ("attempt_time_s", "attenuation_db_per_km", "efficiency", "decoherence_rate_per_s",
+            "fiber_speed_km_per_s")
 
 
 def scenario_from_dict(data: dict) -> RepeaterScenario:

@@ -25,7 +25,8 @@ def run_policy(scenario, policy: str, options: dict) -> dict:
     if policy == "qprimaldual":
         iters = options.get("iters") or 20000
         U, x, w = qprimaldual(scenario.capacity_scale, scenario.incidence, scenario.weights,
-                              iters=int(iters), utility=scenario.utility)
+                              iters=int(iters), utility=scenario.utility,
+                              log_decay=scenario.route_log_decay)
         werner = dict(zip(scenario.link_names, w.tolist()))
     elif policy in ("fixed-fidelity", "rate-only"):
         run = fixed_fidelity_equal_shares if policy == "fixed-fidelity" else rate_only_num

@@ -49,6 +49,11 @@ class RepeaterScenario:
     utility : {"distillable", "secret-key", "negativity"}
     attempt_time_s, attenuation_db_per_km, efficiency : float
         ``T``, fibre attenuation and ``c`` of ``d_l = 3 c eta_l / (2 T)``.
+    decoherence_rate_per_s : float
+        ``Γ`` of the memories (both ends added), default 0. qnum's memory-time model
+        (stand-in, REFERENCE.md gives none): a route's pairs wait one classical round trip
+        over the route, ``t_r = 2 L_r / v`` with ``v`` = ``fiber_speed_km_per_s`` (2e5), so
+        ``W_r = e^{-Γ t_r} Π w_l``.
 
     Examples
     --------
@@ -67,6 +72,8 @@ class RepeaterScenario:
     attempt_time_s: float = 1e-3
     attenuation_db_per_km: float = 0.2
     efficiency: float = 1.0
+    decoherence_rate_per_s: float = 0.0
+    fiber_speed_km_per_s: float = 2e5
 
     def __post_init__(self):
         if self.utility not in UTILITIES:
@@ -91,8 +98,10 @@ class RepeaterScenario:
         if len(self.weights) != len(self.routes):
             raise ScenarioError("weights", list(self.weights), f"need one per route ({len(self.routes)})")
         self.weights = np.array([_positive(f"routes[{i}].weight", w) for i, w in enumerate(self.weights)])
-        for key in ("attempt_time_s", "attenuation_db_per_km", "efficiency"):
+        for key in ("attempt_time_s", "attenuation_db_per_km", "efficiency", "fiber_speed_km_per_s"):
             setattr(self, key, _positive(key, getattr(self, key)))
+        self.decoherence_rate_per_s = _positive("decoherence_rate_per_s", self.decoherence_rate_per_s,
+                                                allow_zero=True)
 
     @property
     def capacity_scale(self) -> np.ndarray:
@@ -107,6 +116,20 @@ class RepeaterScenario:
         for r, route in enumerate(self.routes):
             A[route, r] = 1.0
         return A
+
+    @property
+    def route_log_decay(self) -> np.ndarray:
+        """``log`` of each route's decoherence factor, ``-Γ t_r`` (0 without decoherence).
+
+        Examples
+        --------
+        >>> sc = two_user()
+        >>> sc.decoherence_rate_per_s = 100.0
+        >>> float(sc.route_log_decay[0])   # -100/s * 2 * 4 km / 2e5 km/s
+        -0.004
+        """
+        lengths = self.incidence.T @ self.link_lengths_km
+        return -self.decoherence_rate_per_s * 2.0 * lengths / self.fiber_speed_km_per_s
 
     def route_link_names(self) -> list:
         """Routes as lists of link names."""

@@ -182,11 +182,13 @@ class _Problem:
     utility: str
     zc: float
     z0: float
+    offset: np.ndarray   # log decoherence factor per route: log W_r = Z_r + offset_r
 
     @classmethod
     def of(cls, sc: RepeaterScenario):
         z0 = zero_utility_log_werner(sc.utility) * (1 - 1e-9)
-        return cls(sc.capacity_scale, sc.incidence, sc.weights, sc.utility, inflection(sc.utility), z0)
+        return cls(sc.capacity_scale, sc.incidence, sc.weights, sc.utility, inflection(sc.utility), z0,
+                   sc.route_log_decay)
 
     def repaired(self, v):
         """``v`` made exactly feasible: rates scaled down to fit every link's capacity."""
@@ -200,20 +202,21 @@ class _Problem:
         return np.concatenate([u + np.log(scale * (1 - 1e-15)), y])
 
     def true_value(self, u, y):
-        g, _ = log_utility(self.utility, self.A.T @ y)
+        g, _ = log_utility(self.utility, self.A.T @ y + self.offset)
         return float(self.omega @ (u + g))
 
 
-def _solve_box(pb: _Problem, lo, hi, start=None):
-    """Maximize the envelope objective on the box; returns (point, envelope value, bound)."""
-    env = [Envelope(pb.utility, a, b, pb.zc) for a, b in zip(lo, hi)]
-    A, d, om = pb.A, pb.d, pb.omega
+def _solve_box(pb: _Problem, box_lo, box_hi, start=None):
+    """Maximize the envelope objective on the box of log W_r; returns (point, value, bound)."""
+    env = [Envelope(pb.utility, a, b, pb.zc) for a, b in zip(box_lo, box_hi)]
+    A, d, om, off = pb.A, pb.d, pb.omega, pb.offset
     L, R = A.shape
+    lo, hi = box_lo - off, box_hi - off       # the same box in Z = A^T y
     y_min = np.array([max([lo[r] for r in range(R) if A[l, r] > 0], default=pb.z0) for l in range(L)])
 
     def fhat(v):
         u, y = v[:R], v[R:]
-        vals = [e.value(z) for e, z in zip(env, A.T @ y)]
+        vals = [e.value(z) for e, z in zip(env, A.T @ y + off)]
         g = np.array([float(a) for a, _ in vals])
         dg = np.array([float(b) for _, b in vals])
         return float(om @ (u + g)), np.concatenate([om, A @ (om * dg)])
@@ -279,8 +282,9 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
 
     Status OPTIMAL when the relative gap reaches ``rel_gap``; FEASIBLE with the proven
     bound otherwise (limits reached, or a box whose local solve failed is still open);
-    ERROR if the root problem's local solve fails. (Every scenario is feasible: any route
-    reaches positive utility with a small enough rate at a high enough fidelity.)
+    ERROR if the root problem's local solve fails; INFEASIBLE when decoherence alone keeps a
+    route below the utility's threshold (without decoherence every route reaches positive
+    utility with a small enough rate at a high enough fidelity).
 
     Examples
     --------
@@ -292,8 +296,14 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
     t0 = time.perf_counter()
     pb = _Problem.of(sc)
     R = len(sc.routes)
-    # every route needs Z > z0 to have positive utility, and Z <= 0 always
-    lo0, hi0 = np.full(R, pb.z0), np.zeros(R)
+    # boxes are over log W_r = Z_r + offset_r: above z0 for positive utility, at most offset_r
+    lo0, hi0 = np.full(R, pb.z0), pb.offset.copy()
+    dead = np.flatnonzero(hi0 <= lo0)
+    if dead.size:   # decoherence alone pushes these routes below E = 0
+        return Solution(status=Status.INFEASIBLE, objective=None, bound=None, values={},
+                        solver="qnum-envelope-bb", seconds=time.perf_counter() - t0,
+                        message=f"routes {dead.tolist()} cannot reach positive utility: their "
+                                "decoherence factor alone is below the utility's threshold")
     v, f_env, ub, env = _solve_box(pb, lo0, hi0)
     if v is None:
         # the problem itself is always feasible (tiny rates at high fidelity), so this is a
@@ -313,7 +323,7 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
             break
         if v is None or nodes >= max_nodes or time.perf_counter() - t0 > time_limit_s:
             break   # limits, or an unsolved box: stop with the honest bound
-        Z = pb.A.T @ v[R:]
+        Z = pb.A.T @ v[R:] + pb.offset
         overest = np.array([float(Envelope(pb.utility, a, b, pb.zc).value(z)[0])
                             for a, b, z in zip(lo, hi, Z)])
         excess = pb.omega * (overest - log_utility(pb.utility, Z)[0])
@@ -342,7 +352,7 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
         bound = best_f
     bound = max(bound, best_f)
     u, y = best_v[:R], best_v[R:]
-    W = np.exp(pb.A.T @ y)
+    W = np.exp(pb.A.T @ y + pb.offset)
     gap_ok = bound - best_f <= rel_gap * max(abs(best_f), abs(bound))
     return Solution(status=Status.OPTIMAL if gap_ok else Status.FEASIBLE, objective=best_f, bound=bound,
                     values={"rates": np.exp(u).tolist(), "werner": dict(zip(sc.link_names, np.exp(y).tolist())),

@@ -17,7 +17,7 @@ from qnum.solvers.qnum_global import log_utility
 
 
 def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable", trace=None,
-                trace_every=100, latency=0):
+                trace_every=100, latency=0, log_decay=None):
     """Run the dynamics for ``utility``; returns ``(utility value, rates, werner)``.
 
     ``latency`` (iterations) models the classical messages: a route controller sees its
@@ -27,6 +27,10 @@ def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable",
     (measured: 5 iterations of latency already diverge on a dumbbell); dividing both steps by
     ``1 + latency`` and running ``1 + latency`` times longer restores convergence on the
     dumbbell and NSFNet instances of the tests.
+
+    ``log_decay`` (per route, ``-Γ t_r``; see
+    :attr:`qnum.networks.repeater.RepeaterScenario.route_log_decay`) makes the dynamics
+    decoherence-aware: routes use ``W_r = e^{log_decay_r} Π w_l``.
 
     If ``trace`` is a list, ``(iteration, utility, max relative capacity violation)`` is
     appended to it every ``trace_every`` iterations (for convergence plots).
@@ -45,6 +49,7 @@ def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable",
     A = np.asarray(A, float)
     om = np.asarray(omega, float)
     L, R = A.shape
+    off = np.zeros(R) if log_decay is None else np.asarray(log_decay, float)
     u = np.zeros(R)
     y = np.full(L, -0.05)
     lam = np.full(L, 100.0)
@@ -53,15 +58,15 @@ def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable",
     marginals = deque(maxlen=latency + 1)  # g'(Z_r) per route
     for it in range(iters):
         if trace is not None and it % trace_every == 0:
-            g, _ = log_utility(utility, A.T @ y)
+            g, _ = log_utility(utility, A.T @ y + off)
             load = (A @ np.exp(u)) / (d * (1 - np.exp(y)))
             trace.append((it, float(om @ (u + g)), float(np.max(load) - 1.0)))
-        g, dg = log_utility(utility, A.T @ y)
+        g, dg = log_utility(utility, A.T @ y + off)
         marginals.append(np.where(np.isfinite(g), dg, 5.0))   # below E = 0: push fidelity up
         prices.append(A.T @ (lam / d))
         gz, path_price = marginals[0], prices[0]              # the delayed information
         u = u + a * (om - path_price * np.exp(u))
         y = np.minimum(y + a * (A @ (om * gz) - lam * np.exp(y)), -1e-6)
         lam = np.maximum(0.0, lam + b * ((A @ np.exp(u)) / d + np.exp(y) - 1.0))
-    g, _ = log_utility(utility, A.T @ y)
+    g, _ = log_utility(utility, A.T @ y + off)
     return float(om @ (u + g)), np.exp(u), np.exp(y)
