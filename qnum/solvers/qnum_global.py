@@ -2,15 +2,16 @@
 
 In log variables ``u_r = log x_r``, ``y_l = log w_l`` the feasible set
 ``X = {sum_{r through l} e^{u_r} + d_l e^{y_l} <= d_l, y <= 0}`` is convex and the objective
-``f = sum_r omega_r (u_r + G(Z_r))``, ``Z_r = sum_{l in r} y_l``, ``G(Z) = log E(e^Z)``,
-is non-concave only through the scalar functions ``G``. For every utility qnum ships,
+``f = sum_r omega_r (u_r + G(Z_r + o_r))``, ``Z_r = sum_{l in r} y_l``, ``G(z) = log E(e^z)``
+and ``o_r = -Γ t_r`` the route's decoherence (0 without), is non-concave only through the
+scalar functions ``G``; the boxes below live in ``log W_r = Z_r + o_r``. For every utility qnum ships,
 ``G`` is concave below an inflection point ``z_c`` and convex above it (checked
-numerically, :func:`inflection`), so on a box ``lo <= Z <= hi`` its concave envelope
+numerically, :func:`inflection`), so on a box ``lo <= z <= hi`` its concave envelope
 ``Ĝ`` is ``G`` up to a tangent point and then the tangent line to ``(hi, G(hi))``.
 
 Per box, qnum
-1. maximizes the envelope objective ``f̂`` (concave) with scipy SLSQP — its point ``v``
-   is feasible, so ``f(v)`` is a lower bound on the optimum;
+1. maximizes the envelope objective ``f̂`` (concave) with scipy SLSQP — its point ``v``,
+   with rates scaled down to be exactly feasible, gives a lower bound ``f(v)``;
 2. proves an upper bound on ``max f̂`` over the box: ``f̂(v) + max_s ∇f̂(v)·(s − v)``
    (``f̂`` concave), whose inner linear maximization has the closed-form Lagrangian dual
    :func:`linearized_dual` (separable over routes and links); any multipliers give a
