@@ -207,8 +207,11 @@ class _Problem:
         return float(self.omega @ (u + g))
 
 
-def _solve_box(pb: _Problem, box_lo, box_hi, start=None):
-    """Maximize the envelope objective on the box of log W_r; returns (point, value, bound)."""
+def _solve_box(pb: _Problem, box_lo, box_hi):
+    """Maximize the envelope objective on the box of log W_r; returns (point, bound).
+
+    The point is ``None`` (bound ``-inf``) when no start converged to a usable point.
+    """
     env = [Envelope(pb.utility, a, b, pb.zc) for a, b in zip(box_lo, box_hi)]
     A, d, om, off = pb.A, pb.d, pb.omega, pb.offset
     L, R = A.shape
@@ -233,7 +236,7 @@ def _solve_box(pb: _Problem, box_lo, box_hi, start=None):
             {"type": "ineq", "fun": lambda v: hi - A.T @ v[R:],
              "jac": lambda v: np.hstack([np.zeros((R, R)), -A.T])}]
     bounds = [(None, None)] * R + list(zip(y_min, np.zeros(L)))
-    starts = [start] if start is not None else []
+    starts = []
     max_hops = np.array([A[l][A[l] > 0].size and np.max(np.where(A[l] > 0, A.sum(axis=0), 0)) or 1
                          for l in range(L)])
     load = np.maximum(A.sum(axis=1), 1)
@@ -256,11 +259,11 @@ def _solve_box(pb: _Problem, box_lo, box_hi, start=None):
         if violation <= 1e-7 and (best is None or -res.fun > best[1]):
             best = (v, -res.fun)
     if best is None:   # no start converged to a point of this box (it may be empty)
-        return None, -np.inf, -np.inf, env
-    v, fv = best
+        return None, -np.inf
+    v = best[0]
     f, grad = fhat(v)
     if not (np.isfinite(f) and np.all(np.isfinite(grad))):   # a route at E = 0: no usable point
-        return None, -np.inf, -np.inf, env
+        return None, -np.inf
     c_u, c_y = grad[:R], grad[R:]
     const = f - float(grad @ v)
     # starting capacity prices from stationarity: grad f̂ = J^T lam, J the capacity Jacobian
@@ -275,7 +278,7 @@ def _solve_box(pb: _Problem, box_lo, box_hi, start=None):
     res = minimize(dual, m0, jac=True, method="L-BFGS-B",
                    bounds=[(1e-300, None)] * L + [(0, None)] * (2 * R), options={"maxiter": 500, "ftol": 1e-16, "gtol": 1e-12})
     bound = const + min(dual(m0)[0], float(res.fun))
-    return v, f, bound, env
+    return v, bound
 
 
 def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_s=120.0) -> Solution:
@@ -305,7 +308,7 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
                         solver="qnum-envelope-bb", seconds=time.perf_counter() - t0,
                         message=f"routes {dead.tolist()} cannot reach positive utility: their "
                                 "decoherence factor alone is below the utility's threshold")
-    v, f_env, ub, env = _solve_box(pb, lo0, hi0)
+    v, ub = _solve_box(pb, lo0, hi0)
     if v is None:
         # the problem itself is always feasible (tiny rates at high fidelity), so this is a
         # failure of the local solver, reported as such rather than as infeasibility
@@ -334,7 +337,7 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
         for a, b in ((lo[r], cut), (cut, hi[r])):
             clo, chi = lo.copy(), hi.copy()
             clo[r], chi[r] = a, b
-            cv, _, cub, _ = _solve_box(pb, clo, chi)
+            cv, cub = _solve_box(pb, clo, chi)
             nodes += 1
             if cv is None:
                 # unsolved box: keep it open with its parent's bound (dropping it would be unsound)
