@@ -30,7 +30,7 @@ def dynamics(iters=10000, seeds=(0, 1, 2)):
     import time
 
     from qnum.solvers.qnum_primaldual import qprimaldual
-    print(f"\n| utility | seed | QPrimalDual iterations | seconds | utility | relative gap to optimum | max capacity violation |")
+    print("\n| utility | seed | QPrimalDual iterations | seconds | utility | relative gap to optimum | max capacity violation |")
     print("|---|---|---|---|---|---|---|")
     for utility in ("distillable", "negativity", "secret-key"):
         for seed in seeds:
