@@ -149,3 +149,20 @@ def test_request_with_one_user_twice_is_rejected():
     with pytest.raises(ScenarioError, match="two different users"):
         RWAModel(net, [("u1", "u1")])
     assert RWAModel(net, []).solve().objective == 0.0
+
+
+def test_shipped_toml_scenario_matches_the_json_one_and_applies_its_objective():
+    """The TOML example is the JSON example plus "objective": "maxmin"; its optimum is the max-min one."""
+    import json
+    from pathlib import Path
+
+    from qnum.bench.rwa import scenario_from_dict, solve_json
+    from qnum.networks.io import read_scenario_data
+    data_dir = Path(__file__).resolve().parents[1] / "qnum" / "data" / "rwa"
+    toml = read_scenario_data(data_dir / "dser-wss-os-maxmin.toml")
+    as_json = json.loads((data_dir / "dser-wss-os.json").read_text())
+    assert {k: v for k, v in toml.items() if k not in ("name", "objective")} == \
+        {k: v for k, v in as_json.items() if k != "name"}
+    out = solve_json(scenario_from_dict(toml), {})
+    assert out["status"] == "optimal" and out["objective_kind"] == "maxmin"
+    assert out["objective"] == pytest.approx(min(a["key_rate"] for a in out["allocation"]), rel=1e-12)
