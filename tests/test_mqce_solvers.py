@@ -181,3 +181,46 @@ def test_observables_against_enumerated_paths(seed):
     degree = np.bincount(np.array(sorted(edges)).ravel(), minlength=sc.nodes)
     assert obs["degrees"] == degree.tolist()
     assert obs["avg_hops"] == pytest.approx(np.mean([len(p) - 1 for p in paths.values()]))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_optimal_path_is_optimal_and_in_network(seed):
+    from qnum.solvers.mqce_fast import optimal_path
+    sc = random_square(25, 8.0, 1.0, p_malicious=0.02 * seed, alpha=0.1 * seed, seed=seed)
+    r = solve_fast(sc)
+    net = set(r.edges)
+    C = sc.capacitance
+    for i in range(sc.nodes):
+        for j in range(sc.nodes):
+            path = optimal_path(sc, r, i, j)
+            assert path[0] == i and path[-1] == j and len(path) == r.hops[i, j] + 1
+            if i != j:
+                links = list(zip(path, path[1:]))
+                assert min(C[a, b] for a, b in links) == r.capacitance[i, j]
+                assert all((min(a, b), max(a, b)) in net for a, b in links)
+    assert optimal_path(sc, r, 3, 3) == [3]
+    with pytest.raises(ValueError, match="j = 99"):
+        optimal_path(sc, r, 0, 99)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_max_bottleneck_matches_widest_paths(seed):
+    """The kernel's spanning-tree bottlenecks equal widest-path values by brute force (disconnected too)."""
+    from qnum.solvers.mqce_kernels import max_bottleneck
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 9))
+    R = np.full((n, n), -1, dtype=np.int32)
+    for i in range(n):
+        for j in range(i + 1, n):
+            if rng.random() < 0.5:
+                R[i, j] = R[j, i] = rng.integers(0, 6)
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_weighted_edges_from((i, j, int(R[i, j])) for i in range(n) for j in range(n) if i < j and R[i, j] >= 0)
+    B = max_bottleneck(R)
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                continue
+            widths = [min(g[a][b]["weight"] for a, b in zip(p, p[1:])) for p in nx.all_simple_paths(g, i, j)]
+            assert B[i, j] == (max(widths) if widths else -1)

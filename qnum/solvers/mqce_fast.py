@@ -1,31 +1,27 @@
-"""Exact MQCE optimum (optimal efficiency, capacitance, hops, network) by pruned hop-indexed DP.
+"""Exact MQCE optimum (optimal efficiency, capacitance, hops, network) by a pruned hop-indexed DP.
 
-Algorithm (fast exact method, ``method="fast"``)
-------------------------------------------------
+Algorithm (fast exact method)
+-----------------------------
 Let Q_k(i, j) be the best bottleneck capacitance over paths with at most k + 1 links
-(Q_0 = link capacitances, ``-inf`` = no path). Then Q_k = Q_{k-1} ⊗ C with the max-min
-product (Q ⊗ C)(i, j) = max_u min(Q(i, u), C(u, j)), and the efficiency of pair (i, j)
-is E*_ij = max_k (1 − α)·Q_k(i, j) + α·k·log(1 − p), the first (smallest) k kept on ties
+(Q_0 = link capacitances, ``-inf`` = no path). Then Q_k(i, j) = max(Q_{k-1}(i, j),
+max_u min(Q_{k-1}(i, u), C(u, j))), and the efficiency of pair (i, j) is
+E*_ij = max_k (1 − α)·Q_k(i, j) + α·k·log(1 − p), the first (smallest) k kept on ties
 exactly as the paper's code does; then hops = k + 1 links and capacitance = Q_k.
+
+Each source row is an independent DP; :mod:`qnum.solvers.mqce_kernels` runs the rows in
+parallel in compiled code with three exact prunings (sorted neighbor lists that stop each
+scan at the current bottleneck, saturation at the maximal bottleneck read off a maximum
+spanning tree, and a per-row efficiency bound). The paper's Pollack iteration
+(:mod:`qnum.solvers.pollack`) multiplies whole matrices until nothing changes: O(N^3) per
+level, without pruning.
 
 Exactness: the values Q_k are link capacitances themselves (min/max only), so both
 implementations evaluate the same floating-point expression on the same operands and
 agree bit for bit.
 
-Speed comes from
-* a vectorized max-min product over row blocks (numpy broadcasting, bounded memory);
-* pruning: Q_k(i, j) ≤ U_ij = min(max_u C(i, u), max_u C(u, j)), so a pair can still
-  improve at a level k' > k only if (1 − α)·U_ij + α·log(1 − p)·(k + 1) > E_best(i, j);
-  rows with no such pair are no longer multiplied, and the iteration stops when no pair
-  can improve (or Q_k stops changing). With p > 0 and α > 0 the penalty per hop bounds
-  the number of levels by (1 − α)·max C / (α·|log(1 − p)|).
-
-The paper's Pollack iteration (:mod:`qnum.solvers.pollack`) multiplies every row and
-iterates until Q stops changing, without pruning.
-
-Optimal paths (deterministic tie-breaking) are rebuilt from the stored levels: from i with
-r links left and threshold θ = capacitance of the pair, go to the smallest-index neighbor u
-with C(i, u) ≥ θ and Q_{r-2}(u, j) ≥ θ. The MQCE network is the union of those paths.
+Optimal paths (deterministic tie-breaking): from i with r links left and threshold θ = the
+pair's capacitance, go to the smallest-index neighbor u with C(i, u) ≥ θ and
+Q_{r-2}(u, j) ≥ θ. The MQCE network is the union of those paths.
 """
 
 from __future__ import annotations
@@ -35,9 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: bytes budget of one block of the max-min product
-BLOCK_BYTES = 1 << 27
-
+from qnum.solvers import mqce_kernels as kernels
 
 @dataclass
 class MQCEResult:
@@ -75,27 +69,44 @@ class MQCEResult:
         return float(np.mean(self.capacitance[iu])), float(np.mean(self.hops[iu]))
 
 
-def maxmin_product(Q, C, rows=None):
-    """Rows ``rows`` of max(Q, Q ⊗ C), (Q ⊗ C)(i, j) = max_u min(Q(i, u), C(u, j)).
-
-    Examples
-    --------
-    >>> Q = np.array([[-np.inf, 3., 1.], [3., -np.inf, 2.], [1., 2., -np.inf]])
-    >>> maxmin_product(Q, Q)[0].tolist()
-    [3.0, 3.0, 2.0]
-    """
-    n = C.shape[0]
-    rows = np.arange(Q.shape[0]) if rows is None else np.asarray(rows)
-    out = np.empty((len(rows), n), dtype=Q.dtype)
-    step = max(1, BLOCK_BYTES // (8 * n * n))
-    for s in range(0, len(rows), step):
-        r = rows[s:s + step]
-        out[s:s + step] = np.maximum(Q[r], np.minimum(Q[r][:, :, None], C[None, :, :]).max(axis=1))
-    return out
+def _rank_inputs(C):
+    """Ranks, sorted neighbor lists, maximal bottlenecks and rank values of a capacitance matrix."""
+    finite = np.isfinite(C)
+    vals = np.unique(C[finite])
+    values = np.append(vals, -np.inf)          # values[-1] = -inf for rank -1
+    R = np.where(finite, np.searchsorted(vals, np.where(finite, C, 0.0)), -1).astype(np.int32)
+    # neighbors by descending rank, ties by index (stable sort of the negated ranks)
+    nbr = np.argsort(-R, axis=1, kind="stable").astype(np.int32)
+    nbr_rank = np.take_along_axis(R, nbr, axis=1)
+    return R, nbr, nbr_rank, kernels.max_bottleneck(R), values
 
 
-def _better(e_new, e_best):
-    return e_new > e_best
+def _solve(scenario, alphas, build_edges):
+    """Run the compiled DP for every α in ``alphas`` at once; a list of MQCEResult."""
+    t0 = time.perf_counter()
+    C = scenario.capacitance
+    R, nbr, nbr_rank, B, values = _rank_inputs(C)
+    scenarios = [scenario.with_alpha(a) for a in alphas]
+    weights = np.array([1 - sc.alpha for sc in scenarios], dtype=float)
+    penalties = np.array([sc.hop_penalty for sc in scenarios], dtype=float)
+    best_e, best_q, best_k, edges, through, row_levels = kernels.solve_rows(
+        R, nbr, nbr_rank, B, values, weights, penalties, build_edges)
+    seconds = (time.perf_counter() - t0) / len(alphas)
+    results = []
+    for a, sc in enumerate(scenarios):
+        hops = best_k[a].astype(np.int64) + 1
+        np.fill_diagonal(hops, 0)
+        eff, cap = best_e[a], best_q[a]
+        np.fill_diagonal(eff, 0.0)
+        np.fill_diagonal(cap, 0.0)
+        net, between = None, None
+        if build_edges:
+            e_i, e_j = np.nonzero(edges[a])
+            net = [(int(x), int(y)) for x, y in zip(e_i, e_j)]
+            between = through[a].sum(axis=0, dtype=np.int64)
+        results.append(MQCEResult(eff, cap, hops, net, int(row_levels.max(initial=0)), seconds,
+                                  "fast", between))
+    return results
 
 
 def solve_fast(scenario, build_edges=True) -> MQCEResult:
@@ -109,131 +120,18 @@ def solve_fast(scenario, build_edges=True) -> MQCEResult:
     >>> r.hops.tolist(), r.edges
     ([[0, 1, 2], [1, 0, 1], [2, 1, 0]], [(0, 1), (1, 2)])
     """
-    t0 = time.perf_counter()
-    C = scenario.capacitance
-    a, pen = scenario.alpha, scenario.hop_penalty
-    n = C.shape[0]
-    # Work on int32 ranks of the link capacitances (-1 = no link): the max-min product only
-    # compares values, so ranks give the same result with half the memory traffic of floats;
-    # values are looked up again (exactly) wherever arithmetic happens.
-    finite = np.isfinite(C)
-    vals = np.unique(C[finite])
-    values = np.append(vals, -np.inf)          # values[-1] = -inf for rank -1
-    R = np.where(finite, np.searchsorted(vals, np.where(finite, C, 0.0)), -1).astype(np.int32)
-    Q = R.copy()
-    with np.errstate(invalid="ignore"):
-        best_e = np.where(finite, (1 - a) * C, -np.inf)
-    best_q = np.where(finite, C, -np.inf)
-    best_k = np.zeros((n, n), dtype=np.int64)
-    rowmax = R.max(axis=1)
-    upper = np.minimum(rowmax[:, None], rowmax[None, :])
-    upper_value = values[upper]
-    levels_store = [C.copy()] if build_edges else None
-    k = 0
-    active = np.arange(n)
-    while True:
-        # pairs that could still improve at level k + 1 or later
-        can = ((1 - a) * upper_value + pen * (k + 1) > best_e) & (Q < upper)
-        np.fill_diagonal(can, False)
-        active = np.nonzero(can.any(axis=1))[0]
-        if active.size == 0:
-            break
-        k += 1
-        new_rows = maxmin_product(Q, R, active)
-        new_rows[np.arange(active.size), active] = -1
-        changed = new_rows != Q[active]
-        if not changed.any():
-            break
-        Qn = Q.copy()
-        Qn[active] = new_rows
-        # keep symmetry for rows not recomputed: Q_k(i,j) = Q_k(j,i)
-        Qn = np.maximum(Qn, Qn.T)
-        np.fill_diagonal(Qn, -1)
-        Q = Qn
-        Qv = values[Q]
-        with np.errstate(invalid="ignore"):
-            e = np.where(Q >= 0, (1 - a) * Qv + k * pen, -np.inf)
-        imp = _better(e, best_e)
-        best_e = np.where(imp, e, best_e)
-        best_q = np.where(imp, Qv, best_q)
-        best_k = np.where(imp, k, best_k)
-        if build_edges:
-            levels_store.append(Qv)
-    return _finish(scenario, best_e, best_q, best_k, levels_store, k, t0, "fast")
-
-
-def _finish(scenario, best_e, best_q, best_k, levels, k, t0, method):
-    hops = best_k + 1
-    np.fill_diagonal(hops, 0)
-    eff = best_e.copy()
-    cap = best_q.copy()
-    np.fill_diagonal(eff, 0.0)
-    np.fill_diagonal(cap, 0.0)
-    edges, between = (optimal_network(scenario.capacitance, cap, hops, levels, with_betweenness=True)
-                      if levels is not None else (None, None))
-    return MQCEResult(eff, cap, hops, edges, k, time.perf_counter() - t0, method, between)
-
-
-def optimal_path(C, levels, i, j, theta, h):
-    """One optimal path i → j with ``h`` links, all of capacitance ≥ ``theta`` (smallest-index next hop)."""
-    path = [i]
-    cur = i
-    for r in range(h, 1, -1):
-        ok = (C[cur] >= theta) & (levels[min(r - 2, len(levels) - 1)][:, j] >= theta)
-        ok[path] = False
-        cur = int(np.argmax(ok))
-        path.append(cur)
-    path.append(j)
-    return path
-
-
-def optimal_network(C, cap, hops, levels, with_betweenness=False):
-    """Union of the optimal paths of all pairs i < j, as sorted (i, j) with i < j.
-
-    With ``with_betweenness``, also the count of optimal paths through each node as an
-    intermediate node (each path's inner nodes once; its ends never).
-    """
-    n = C.shape[0]
-    between = np.zeros(n, dtype=np.int64)
-    edge = np.zeros((n, n), dtype=bool)
-    # all pairs in parallel: state (cur, j, theta, remaining links)
-    ii, jj = np.triu_indices(n, 1)
-    cur = ii.copy()
-    theta = cap[ii, jj]
-    rem = hops[ii, jj].copy()
-    L = np.stack(levels)  # (levels, n, n)
-    while True:
-        live = rem >= 2
-        if not live.any():
-            break
-        idx = np.nonzero(live)[0]
-        step = max(1, BLOCK_BYTES // (8 * n))
-        nxt = np.empty(idx.size, dtype=np.int64)
-        for s in range(0, idx.size, step):
-            b = idx[s:s + step]
-            lev = np.minimum(rem[b] - 2, L.shape[0] - 1)
-            # levels are symmetric: row j holds column j, and rows are contiguous in memory
-            ok = (C[cur[b]] >= theta[b, None]) & (L[lev, jj[b], :] >= theta[b, None])
-            nxt[s:s + step] = np.argmax(ok, axis=1)
-        a_, b_ = cur[idx], nxt
-        between += np.bincount(nxt, minlength=n)    # nxt is an inner node: >= 1 link remains
-        edge[np.minimum(a_, b_), np.maximum(a_, b_)] = True
-        cur[idx] = nxt
-        rem[idx] -= 1
-    edge[np.minimum(cur, jj), np.maximum(cur, jj)] = True
-    e_i, e_j = np.nonzero(edge)
-    edges = [(int(x), int(y)) for x, y in zip(e_i, e_j)]
-    return (edges, between) if with_betweenness else edges
+    return _solve(scenario, [scenario.alpha], build_edges)[0]
 
 
 def solve_alpha_sweep(scenario, alphas, build_edges=False) -> list:
     """Exact optima for many α at once, sharing the α-independent work.
 
     The bottleneck levels ``Q_k`` do not depend on α; only the choice
-    ``E* = max_k (1 − α)·Q_k + k·α·log(1 − p)`` does. So the levels are computed once,
-    without α-dependent pruning, until they stop changing, and each α is one vectorized
-    max over the stored levels — evaluated with the same floating-point expression and the
-    same tie rule (smallest k) as :func:`solve_fast`, hence identical results.
+    ``E* = max_k (1 − α)·Q_k + k·α·log(1 − p)`` does. So each source row computes its
+    levels once and keeps the best level of every α as it goes, stopping when no α can
+    improve any of its pairs — evaluated with the same floating-point expression and the
+    same tie rule (smallest k) as :func:`solve_fast`, hence identical results. Each
+    result's ``seconds`` is the shared wall time divided by the number of α.
 
     Examples
     --------
@@ -244,41 +142,41 @@ def solve_alpha_sweep(scenario, alphas, build_edges=False) -> list:
     ...     for r, a in zip(sweep, [0.2, 0.7]))
     True
     """
-    t0 = time.perf_counter()
+    return _solve(scenario, list(alphas), build_edges)
+
+
+def optimal_path(scenario, result, i, j):
+    """One optimal path from ``i`` to ``j`` (node list), the one the MQCE network is built from.
+
+    Traced from the smaller index to the larger with the module's tie rule (smallest-index
+    next hop) on freshly computed bottleneck levels of the larger index's row, O(N² · hops).
+    ``None`` if ``j`` is unreachable from ``i``.
+
+    Examples
+    --------
+    >>> from qnum.networks.relay import from_coordinates
+    >>> sc = from_coordinates([[0, 0], [1, 0], [2, 0]], 1.0, p_malicious=0.01, alpha=0.1)
+    >>> optimal_path(sc, solve_fast(sc), 2, 0)
+    [2, 1, 0]
+    """
+    n = scenario.nodes
+    for name, v in (("i", i), ("j", j)):
+        if not 0 <= v < n:
+            raise ValueError(f"{name} = {v}: node index outside 0..{n - 1}")
+    if i == j:
+        return [i]
+    if not np.isfinite(result.efficiency[i, j]):
+        return None
+    src, dst = min(i, j), max(i, j)
     C = scenario.capacitance
-    n = C.shape[0]
-    finite = np.isfinite(C)
-    vals = np.unique(C[finite])
-    values = np.append(vals, -np.inf)
-    R = np.where(finite, np.searchsorted(vals, np.where(finite, C, 0.0)), -1).astype(np.int32)
-    levels = [R]
-    while True:          # Q_k = max(Q_{k-1}, Q_{k-1} ⊗ C) until nothing changes (at most n - 2 times)
-        Q = maxmin_product(levels[-1], R)
-        np.fill_diagonal(Q, -1)
-        if np.array_equal(Q, levels[-1]):
-            break
-        levels.append(Q)
-    shared = time.perf_counter() - t0
-    level_values = [values[Q] for Q in levels]
-    results = []
-    for alpha in alphas:
-        t1 = time.perf_counter()
-        sc = scenario.with_alpha(alpha)
-        a, pen = sc.alpha, sc.hop_penalty
-        with np.errstate(invalid="ignore"):
-            best_e = np.where(finite, (1 - a) * C, -np.inf)
-        best_q = np.where(finite, C, -np.inf)
-        best_k = np.zeros((n, n), dtype=np.int64)
-        for k in range(1, len(levels)):
-            Qv = level_values[k]
-            with np.errstate(invalid="ignore"):
-                e = np.where(levels[k] >= 0, (1 - a) * Qv + k * pen, -np.inf)
-            imp = _better(e, best_e)
-            best_e = np.where(imp, e, best_e)
-            best_q = np.where(imp, Qv, best_q)
-            best_k = np.where(imp, k, best_k)
-        res = _finish(sc, best_e, best_q, best_k, level_values if build_edges else None,
-                      len(levels) - 1, t1, "fast-sweep")
-        res.seconds += shared / len(alphas)      # the shared levels, split evenly
-        results.append(res)
-    return results
+    theta, h = result.capacitance[src, dst], int(result.hops[src, dst])
+    levels = [C[dst]]                      # levels[r][u] = Q_r(dst, u)
+    for _ in range(h - 2):
+        q = levels[-1]
+        levels.append(np.maximum(q, np.minimum(q[:, None], C).max(axis=0)))
+    path = [src]
+    for r in range(h, 1, -1):
+        ok = (C[path[-1]] >= theta) & (levels[r - 2] >= theta)
+        path.append(int(np.argmax(ok)))
+    path.append(dst)
+    return path if i == src else path[::-1]

@@ -4,6 +4,9 @@ Q_m(i, j) = max_u min(Q_0(i, u), Q_{m-1}(u, j)) is iterated for m = 1, 2, … un
 changes (paper eq. 14); at each level the efficiency (1 − α)·Q_m + α·m·log(1 − p) replaces
 the pair's best only on strict improvement (smallest m kept), as ``pollack_star`` in the
 authors' code. Every row is multiplied at every level, one row at a time: O(N^3) per level.
+The MQCE network is rebuilt here with vectorized numpy from the stored levels — a second,
+independent implementation of the tie rule the compiled fast solver traces, so tests that
+compare the two networks check both.
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ import time
 
 import numpy as np
 
-from qnum.solvers.mqce_fast import MQCEResult, _finish
+from qnum.solvers.mqce_fast import MQCEResult
+
+#: bytes budget of one block of the vectorized path rebuild
+BLOCK_BYTES = 1 << 27
 
 
 def solve_pollack(scenario, build_edges=True) -> MQCEResult:
@@ -53,3 +59,54 @@ def solve_pollack(scenario, build_edges=True) -> MQCEResult:
         Q = new
         m += 1
     return _finish(scenario, best_e, best_q, best_k, levels if build_edges else None, m, t0, "pollack")
+
+
+def _finish(scenario, best_e, best_q, best_k, levels, k, t0, method):
+    hops = best_k + 1
+    np.fill_diagonal(hops, 0)
+    eff = best_e.copy()
+    cap = best_q.copy()
+    np.fill_diagonal(eff, 0.0)
+    np.fill_diagonal(cap, 0.0)
+    edges, between = (optimal_network(scenario.capacitance, cap, hops, levels, with_betweenness=True)
+                      if levels is not None else (None, None))
+    return MQCEResult(eff, cap, hops, edges, k, time.perf_counter() - t0, method, between)
+
+
+def optimal_network(C, cap, hops, levels, with_betweenness=False):
+    """Union of the optimal paths of all pairs i < j, as sorted (i, j) with i < j.
+
+    With ``with_betweenness``, also the count of optimal paths through each node as an
+    intermediate node (each path's inner nodes once; its ends never).
+    """
+    n = C.shape[0]
+    between = np.zeros(n, dtype=np.int64)
+    edge = np.zeros((n, n), dtype=bool)
+    # all pairs in parallel: state (cur, j, theta, remaining links)
+    ii, jj = np.triu_indices(n, 1)
+    cur = ii.copy()
+    theta = cap[ii, jj]
+    rem = hops[ii, jj].copy()
+    L = np.stack(levels)  # (levels, n, n)
+    while True:
+        live = rem >= 2
+        if not live.any():
+            break
+        idx = np.nonzero(live)[0]
+        step = max(1, BLOCK_BYTES // (8 * n))
+        nxt = np.empty(idx.size, dtype=np.int64)
+        for s in range(0, idx.size, step):
+            b = idx[s:s + step]
+            lev = np.minimum(rem[b] - 2, L.shape[0] - 1)
+            # levels are symmetric: row j holds column j, and rows are contiguous in memory
+            ok = (C[cur[b]] >= theta[b, None]) & (L[lev, jj[b], :] >= theta[b, None])
+            nxt[s:s + step] = np.argmax(ok, axis=1)
+        a_, b_ = cur[idx], nxt
+        between += np.bincount(nxt, minlength=n)    # nxt is an inner node: >= 1 link remains
+        edge[np.minimum(a_, b_), np.maximum(a_, b_)] = True
+        cur[idx] = nxt
+        rem[idx] -= 1
+    edge[np.minimum(cur, jj), np.maximum(cur, jj)] = True
+    e_i, e_j = np.nonzero(edge)
+    edges = [(int(x), int(y)) for x, y in zip(e_i, e_j)]
+    return (edges, between) if with_betweenness else edges
