@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from qnum.bench.mqce_theory import (alpha_step, fc_average_capacitance, mst_bottlenecks,
-                                    square_distance_pdf)
-from qnum.networks.relay import random_square
+from qnum.bench.mqce_theory import (alpha_step, fc_average_capacitance, first_transition,
+                                    mst_bottlenecks, mst_longest_link, mst_min_capacitance,
+                                    mst_threshold_alpha, square_distance_pdf)
+from qnum.networks.relay import from_coordinates, random_square
+from qnum.physics import plob_capacitance
 from qnum.solvers.mqce_fast import solve_fast
 
 
@@ -61,3 +63,48 @@ def test_alpha_zero_gives_spanning_tree_bottlenecks(seed):
     iu = np.triu_indices(40, 1)
     assert np.array_equal(r.capacitance[iu], expected[iu])
 
+
+
+def test_mst_longest_link_law_against_simulation():
+    """Mean longest MST link of 1000 uniform points over 30 seeds vs the finite-N law (and Penrose's)."""
+    from scipy.sparse.csgraph import minimum_spanning_tree
+    from scipy.spatial.distance import pdist, squareform
+    longest = [minimum_spanning_tree(squareform(pdist(np.random.default_rng(s).uniform(0, 1, (1000, 2))))).data.max()
+               for s in range(30)]
+    sim = float(np.mean(longest))
+    assert mst_longest_link(1000, 1.0) == pytest.approx(sim, rel=0.06)
+    # Penrose's boundary-free asymptotic law underestimates at this N, and is further off
+    penrose = mst_longest_link(1000, 1.0, boundary=False)
+    assert penrose < sim and abs(penrose - sim) > abs(mst_longest_link(1000, 1.0) - sim)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_alpha_zero_minimum_capacitance_is_the_weakest_mst_link(seed):
+    from scipy.sparse.csgraph import minimum_spanning_tree
+    from scipy.spatial.distance import pdist, squareform
+    sc = random_square(200, 10.0, 1.0, 0.1, 0.0, seed=seed)
+    r = solve_fast(sc, build_edges=False)
+    iu = np.triu_indices(200, 1)
+    weakest = minimum_spanning_tree(squareform(pdist(sc.coordinates_km))).data.max()
+    assert r.capacitance[iu].min() == pytest.approx(float(plob_capacitance(weakest, 1.0)), rel=1e-12)
+    # and the prediction of eq. 28 is in the right range for one instance (Gumbel spread)
+    assert 0.3 < r.capacitance[iu].min() / mst_min_capacitance(200, 10.0, 1.0) < 3
+
+
+@pytest.mark.parametrize("distance,p", [(0.3, 0.1), (3.0, 0.05), (8.0, 0.1)])
+def test_first_transition_against_solver_on_evenly_spaced_relays(distance, p):
+    """Relays placed at the predicted k̃ even spacing: the exact solver switches at the predicted α̃."""
+    a, k = first_transition(distance, 1.0, p)
+    xy = [[distance * i / (k + 1), 0.0] for i in range(k + 2)]
+    sc = from_coordinates(xy, 1.0, p_malicious=p, alpha=a)
+    below = solve_fast(sc.with_alpha(a * (1 - 1e-6)), build_edges=False)
+    above = solve_fast(sc.with_alpha(min(1.0, a * (1 + 1e-6))), build_edges=False)
+    assert below.hops[0, k + 1] == k + 1 and above.hops[0, k + 1] == 1
+
+
+def test_mst_threshold_falls_with_side():
+    sides = [5.0, 10.0, 20.0, 40.0]
+    alphas = [mst_threshold_alpha(s, 1.0, 0.1) for s in sides]
+    assert all(x > y for x, y in zip(alphas, alphas[1:])) and alphas[-1] > 0
+    with pytest.raises(ValueError, match="p = 0"):
+        first_transition(1.0, 1.0, 0.0)
