@@ -166,3 +166,31 @@ def test_shipped_toml_scenario_matches_the_json_one_and_applies_its_objective():
     out = solve_json(scenario_from_dict(toml), {})
     assert out["status"] == "optimal" and out["objective_kind"] == "maxmin"
     assert out["objective"] == pytest.approx(min(a["key_rate"] for a in out["allocation"]), rel=1e-12)
+
+
+@pytest.mark.parametrize("case", [1, 2, 3, 4, 5])
+def test_paper_cases_ilp_matches_brute_force(case):
+    """Each of the DSER paper's five Table-2 networks (qnum's stand-in parameters), tiny channel set."""
+    net = network_from_dict(dser_network(case=case, n_pairs=2))
+    requests = [("u1", "u3"), ("u5", "u7"), ("u2", "u6")]
+    sol = RWAModel(net, requests).solve()
+    assert sol.status == Status.OPTIMAL
+    assert validate_allocation(net, sol.values["allocation"], RWAModel(net, requests).n_cap) == []
+    served, rate = brute_force(net, requests, RWAModel(net, requests).n_cap)
+    assert (sol.values["served"], sol.objective) == (served, pytest.approx(rate, rel=1e-6, abs=1e-6))
+
+
+@pytest.mark.parametrize("case", [1, 2, 3, 4, 5])
+def test_paper_cases_optimum_serves_at_least_the_online_schemes(case):
+    from qnum.bench.rwa import _seq_a, _seq_b, scenario_from_dict, simulate_json, solve_json
+    for events in (_seq_a(), _seq_b()):
+        sc = scenario_from_dict({"kind": "rwa", "builder": {"case": case, "n_pairs": 20}, "events": events})
+        opt = solve_json(sc, {"time_limit": 60})
+        assert opt["status"] == "optimal"
+        for policy in ("dser", "frfs"):
+            assert simulate_json(sc, policy, {})["served"] <= opt["served"]
+
+
+def test_unknown_paper_case_is_rejected():
+    with pytest.raises(ScenarioError, match="builder.case = 6"):
+        dser_network(case=6)

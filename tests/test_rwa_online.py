@@ -93,7 +93,7 @@ def test_cli_solve_simulate_and_bad_input(tmp_path, capsys):
 def test_bench_rows_format():
     rows = bench_rows({"seeds": 1})
     methods = {(r["instance"], r["method"]) for r in rows}
-    assert ("dser-WSS-OS-seq1", "optimum") in methods and ("random-WSS-WSS-s0", "frfs") in methods
+    assert ("dser-case2-seq1", "optimum") in methods and ("random-WSS-WSS-s0", "frfs") in methods
     opt = {r["instance"]: r for r in rows if r["method"] == "optimum"}
     for r in rows:
         assert {"served", "total_key_rate", "jain"} <= set(r)

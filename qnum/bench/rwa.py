@@ -30,7 +30,7 @@ from qnum.bench.report import bench_row
 from qnum.errors import ScenarioError
 from qnum.models.rwa import OBJECTIVES, RWAModel
 from qnum.networks.io import check_keys, require
-from qnum.networks.optical import OpticalNetwork, dser_network, network_from_dict
+from qnum.networks.optical import DSER_CASES, OpticalNetwork, dser_network, network_from_dict
 from qnum.solvers.dser import run_events
 
 KIND = "rwa"
@@ -81,7 +81,7 @@ def scenario_from_dict(data: dict) -> RWAScenario:
         net = network_from_dict(data["network"])
     else:
         b = dict(data.get("builder", {}))
-        check_keys(b, {"first", "forwarding", "n_pairs", "users_per_device", "fibre_km"}, "builder.")
+        check_keys(b, {"first", "forwarding", "n_pairs", "users_per_device", "fibre_km", "case"}, "builder.")
         net = network_from_dict(dser_network(**b))
     physics = dict(data.get("physics", {}))
     check_keys(physics, _PHYSICS, "physics.")
@@ -223,13 +223,12 @@ def _seq_b():  # stand-in for sequence 2: eight user pairs on all users
 
 
 def bench_instances(seeds=range(5)) -> list:
-    """DSER network (WSS + OS, WSS + WSS) with both sequences, and seeded random ones."""
+    """The paper's five Table-2 networks with both request sequences, and seeded random ones."""
     out = []
-    for fwd in ("OS", "WSS"):
+    for case in sorted(DSER_CASES):
         for tag, ev in (("seq1", _seq_a()), ("seq2", _seq_b())):
-            out.append(scenario_from_dict({"kind": "rwa", "name": f"dser-WSS-{fwd}-{tag}",
-                                           "builder": {"first": "WSS", "forwarding": fwd,
-                                                       "n_pairs": 20}, "events": ev}))
+            out.append(scenario_from_dict({"kind": "rwa", "name": f"dser-case{case}-{tag}",
+                                           "builder": {"case": case, "n_pairs": 20}, "events": ev}))
     for s in seeds:
         out.append(scenario_from_dict({"kind": "rwa", "name": f"random-WSS-WSS-s{s}",
                                        "builder": {"first": "WSS", "forwarding": "WSS", "n_pairs": 8},

@@ -189,12 +189,29 @@ def network_from_dict(data: dict) -> OpticalNetwork:
     return OpticalNetwork(devices, links, n_pairs, source, float(data.get("centre_THz", 193.40)))
 
 
+#: The DSER paper's five evaluation networks (its Table 2): first stage after the source and
+#: the four forwarding devices. Port counts and losses are qnum's stand-ins (``make_device``).
+DSER_CASES = {
+    1: ("WSS", ("AOS", "AOS", "AOS", "AOS")),     # TDM
+    2: ("WSS", ("OS", "OS", "OS", "OS")),         # TDM
+    3: ("WSS", ("WSS", "WSS", "WSS", "WSS")),     # TDM + WDM
+    4: ("WSS", ("WSS", "OS", "AOS", "AOS")),      # TDM + WDM
+    5: ("DWDM", ("DWDM", "AOS", "AOS", "AOS")),   # TDM + WDM, one channel pair per device pair
+}
+
+
 def dser_network(first="WSS", forwarding="OS", n_pairs=4, users_per_device=2,
-                 fibre_km=5.0) -> dict:
+                 fibre_km=5.0, case=None) -> dict:
     """DSER-style evaluation network as scenario data: EPS → WSS/DWDM → 4 devices → users.
 
     ``first`` is "WSS" or "DWDM"; ``forwarding`` is the type of the four forwarding
-    devices ("OS", "AOS", "WSS", "BS"). Parameters are qnum's stand-ins.
+    devices ("OS", "AOS", "WSS", "BS", "DWDM"), one type or a list of four. ``case`` (1–5)
+    takes both from the paper's Table 2 (:data:`DSER_CASES`) instead. Behind a DWDM first
+    stage, forwarding devices 0 and 1 receive the channel pair ±1 and devices 2 and 3 the
+    pair ±2, and a forwarding DWDM passes its one channel to its first user only (qnum's
+    stand-in for the paper's fixed demultiplexer wiring: "only a channel pair" per user
+    pair in case 5). OS and AOS share the same stand-in parameters (1 dB, TDM), so cases 1
+    and 2 behave alike here. Parameters are qnum's stand-ins.
 
     Examples
     --------
@@ -202,17 +219,33 @@ def dser_network(first="WSS", forwarding="OS", n_pairs=4, users_per_device=2,
     >>> net = network_from_dict(d)
     >>> len(net.users), net.devices["mux"].type
     (8, 'DWDM')
+    >>> [network_from_dict(dser_network(case=5)).devices[f"f{j}"].type for j in range(4)]
+    ['DWDM', 'AOS', 'AOS', 'AOS']
     """
+    if case is not None:
+        if case not in DSER_CASES:
+            raise ScenarioError("builder.case", case, "must be one of 1, 2, 3, 4, 5 (DSER Table 2)")
+        first, forwarding = DSER_CASES[case]
+    kinds = [forwarding] * 4 if isinstance(forwarding, str) else list(forwarding)
+    if len(kinds) != 4:
+        raise ScenarioError("builder.forwarding", forwarding, "one device type or a list of four")
+    if first == "DWDM" and n_pairs < 2:
+        raise ScenarioError("n_pairs", n_pairs, "a DWDM first stage needs n_pairs >= 2")
     upd = users_per_device
+    offsets = channel_offsets(n_pairs)
     devices = {"src": {"type": "EPS", "ports": 1},
                "mux": {"type": first, "ports": 5 if first == "WSS" else 2 * n_pairs + 1}}
     links = [{"a": ["src", 0], "b": ["mux", 0], "length_km": 0.0}]
     u = 0
-    for j in range(4):
-        devices[f"f{j}"] = {"type": forwarding, "ports": upd + 1}
-        mux_port = j + 1  # with a DWDM, device j gets the one channel of port j + 1
-        if mux_port >= len(channel_offsets(n_pairs)) + 1 and first == "DWDM":
-            raise ScenarioError("n_pairs", n_pairs, "a DWDM first stage needs n_pairs >= 2")
+    for j, kind in enumerate(kinds):
+        devices[f"f{j}"] = {"type": kind, "ports": upd + 1}
+        # behind a DWDM, DWDM port p carries channel index p - 1: device j gets offset ∓(1 + j // 2)
+        mux_port = j + 1 if first != "DWDM" else offsets.index((-1) ** (j + 1) * (1 + j // 2)) + 1
+        if kind == "DWDM" and first == "DWDM":
+            # a DWDM fed one channel passes it to its port 1 only (2 dB, like make_device's default)
+            loss = [[[None] * len(offsets) for _ in range(upd + 1)] for _ in range(upd + 1)]
+            loss[0][1][mux_port - 1] = loss[1][0][mux_port - 1] = 2.0
+            devices[f"f{j}"]["loss_dB"] = loss
         links.append({"a": ["mux", mux_port], "b": [f"f{j}", 0], "length_km": 1.0})
         for p in range(1, upd + 1):
             u += 1
