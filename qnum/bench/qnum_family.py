@@ -11,6 +11,7 @@ from qnum.bench.qnum_simulate import POLICIES, bench_rows_dynamics, simulate_jso
 from qnum.bench.report import bench_row
 from qnum.errors import ScenarioError
 from qnum.networks.repeater import RepeaterScenario, dumbbell, from_links, nsfnet, two_user
+from qnum.models.qnum import solve_convex
 from qnum.solvers.qnum_convex import solve_qnum
 from qnum.solvers.qnum_global import solve_global
 
@@ -58,14 +59,29 @@ def scenario_from_dict(data: dict) -> RepeaterScenario:
 
 
 def _solution_json(sc: RepeaterScenario, s) -> dict:
-    return {"status": str(s.status), "utility": s.objective, "bound": s.bound, "gap": s.gap,
-            "relative_gap": s.relative_gap, "rates": s.values.get("rates"),
-            "fidelity": s.values.get("fidelity"), "werner": s.values.get("werner"),
-            "solver": s.solver, "seconds": s.seconds, "message": s.message}
+    out = {"status": str(s.status), "utility": s.objective, "bound": s.bound, "gap": s.gap,
+           "relative_gap": s.relative_gap, "rates": s.values.get("rates"),
+           "fidelity": s.values.get("fidelity"), "werner": s.values.get("werner"),
+           "solver": s.solver, "seconds": s.seconds, "message": s.message}
+    for key in ("concave_on_range", "concave_at_optimum", "concave_below_fidelity"):
+        if key in s.values:
+            out[key] = s.values[key]
+    return out
+
+
+#: ``qnum solve --method`` values for kind "qnum"
+METHODS = ("auto", "global", "convex")
 
 
 def solve_json(scenario: RepeaterScenario, options: dict) -> dict:
-    """Certified global optimum as the contract's JSON dict."""
+    """The contract's JSON dict: certified global optimum (``method`` "auto"/"global") or the
+    CVXPY convex model (``"convex"``: optimal when the concavity condition holds at the
+    optimum, otherwise the envelope bound with status "feasible")."""
+    method = options.get("method") or "auto"
+    if method not in METHODS:
+        raise ScenarioError("--method", method, "must be one of " + ", ".join(METHODS) + ' for kind "qnum"')
+    if method == "convex":
+        return _solution_json(scenario, solve_convex(scenario))
     return _solution_json(scenario, solve_global(scenario))
 
 
@@ -84,11 +100,15 @@ def bench_instances() -> dict:
 
 
 def bench_rows(options: dict) -> list[dict]:
-    """Bench rows: certified optimum, local scipy solve, QPrimalDual and baselines per instance."""
+    """Bench rows: certified optimum, CVXPY convex model, local scipy solve, QPrimalDual and
+    baselines per instance."""
     rows = []
     for name, sc in bench_instances().items():
         s = solve_global(sc)
         rows.append(bench_row("qnum", name, "optimum", s.status, s.objective, s.bound, 0.0, s.seconds))
+        cvx = solve_convex(sc)
+        rows.append(bench_row("qnum", name, "convex", cvx.status, cvx.objective, cvx.bound,
+                              s.objective - cvx.objective, cvx.seconds))
         loc = solve_local(sc)
         gap = None if loc.objective is None else s.objective - loc.objective
         rows.append(bench_row("qnum", name, "local", loc.status, loc.objective, None, gap, loc.seconds))

@@ -110,7 +110,8 @@ def distillable_derivative(w):
     """
     f = np.asarray(fidelity_from_werner(w))
     q = (1.0 - f) / 3.0
-    dEdf = (np.log2(f) - np.log2(q))
+    with np.errstate(divide="ignore"):      # w = 1 (q = 0): the derivative is +inf, as it should be
+        dEdf = np.log2(f) - np.log2(q)
     return dEdf * 0.75
 
 

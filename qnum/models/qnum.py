@@ -1,0 +1,239 @@
+"""QNUM concave case as a CVXPY model: the convex reformulation in log variables.
+
+Variables (Kar & Wehner's change of variables) ``u_r = log x_r`` and ``y_l = log w_l``:
+
+    maximize    Σ_r ω_r (u_r + t_r)
+    subject to  Σ_{r ∋ l} e^{u_r} + d_l e^{y_l} ≤ d_l       (link capacity, convex)
+                y ≤ 0,   Z_r = Σ_{l ∈ r} y_l + o_r ≥ z_0     (E > 0; o_r = decoherence)
+                t_r ≤ Ĝ(Z_r)                                 (route quality)
+
+with ``G(z) = log E(e^z)`` and ``Ĝ`` its concave envelope on the route's feasible range
+``[z_0, o_r]``. ``G`` is concave below an inflection point (everywhere for the negativity;
+below F ≈ 0.97 for the distillable entanglement and the secret key fraction), so ``Ĝ = G``
+there and the model is the exact convex reformulation wherever the optimum's fidelities lie
+below it.
+
+How ``t_r ≤ Ĝ(Z_r)`` is written:
+
+* negativity, exactly (qnum's DCP form): ``G(z) = log((3e^z − 1)/4)``, and
+  ``t ≤ G(z)`` ⇔ ``4e^t + 1 ≤ 3e^z`` ⇔ ``log(e^{t + log 4 − z} + e^{−z}) ≤ log 3``;
+* the others by tangent cuts ``t_r ≤ Ĝ(z_k) + Ĝ'(z_k)(Z_r − z_k)`` (valid for any points
+  z_k since ``Ĝ`` is concave), refined around the current solution (Kelley's method)
+  until the model's bound and the true utility of its point agree to ``rel_gap``. The
+  cut points are CVXPY parameters, so refinements re-solve without recompiling.
+
+Certificate: the model's optimum is an upper bound (it relaxes ``G`` to ``Ĝ`` and ``Ĝ`` to
+its cuts); the point, with rates scaled to be exactly feasible, gives the lower bound.
+:meth:`ConvexQNUM.solve` reports whether the concavity condition holds on each route's
+feasible fidelity range (``concave_on_range``) and at the optimum
+(``concave_at_optimum``: every route's fidelity below ``envelope_exact_below_fidelity``, the
+tangent point up to which the envelope equals G); when it fails at the optimum the envelope is not exact there, the
+status is FEASIBLE with the proven bound, and the message points to
+:func:`qnum.solvers.qnum_global.solve_global`, which branches to a certified global optimum.
+"""
+
+from __future__ import annotations
+
+import time
+
+import cvxpy as cp
+import numpy as np
+from scipy.optimize import minimize
+
+from qnum.networks.repeater import RepeaterScenario
+from qnum.physics.werner import fidelity_from_werner
+from qnum.solution import Solution, Status
+from qnum.solvers.qnum_global import Envelope, _Problem
+
+#: tangent cuts per route (parameters of the compiled problem)
+CUTS = 12
+#: Default certificate tolerance: a little above the conic solver's own accuracy (Clarabel's
+#: default 1e-8; tighter settings make it stop "inaccurate" on these exponential cones). The
+#: objective (Σ log rates) is flat along rate trades, so rates are accurate to ~1e-4 relative;
+#: :func:`qnum.solvers.qnum_global.solve_global` polishes its point with SLSQP instead.
+REL_GAP = 1e-7
+
+
+class ConvexQNUM:
+    """CVXPY model of a QNUM scenario's concave(-envelope) reformulation.
+
+    Parameters
+    ----------
+    scenario : RepeaterScenario
+    cuts : int
+        Tangent cuts per route for the utilities written by cuts.
+
+    Examples
+    --------
+    >>> from qnum.networks.repeater import two_user
+    >>> m = ConvexQNUM(two_user())
+    >>> s = m.solve()
+    >>> str(s.status), round(s.objective, 4), s.values["concave_at_optimum"]
+    ('optimal', 6.4217, True)
+    >>> s.values["concave_on_range"], round(s.values["concave_below_fidelity"], 3)
+    (False, 0.969)
+    """
+
+    def __init__(self, scenario: RepeaterScenario, cuts: int = CUTS):
+        self.scenario = scenario
+        self.problem_data = pb = _Problem.of(scenario)
+        L, R = pb.A.shape
+        self.hi = pb.offset.copy()                       # log W_r ≤ o_r (all w_l ≤ 1)
+        self.envelopes = [Envelope(pb.utility, pb.z0, h, pb.zc) if h > pb.z0 else None for h in self.hi]
+        self.u = cp.Variable(R, name="log_rate")
+        self.y = cp.Variable(L, name="log_werner")
+        self.t = cp.Variable(R, name="route_quality")
+        Z = pb.A.T @ self.y + pb.offset
+        # capacities divided by d_l: rates of ~1e4 pairs/s otherwise upset the conic solver
+        cons = [(pb.A / pb.d[:, None]) @ cp.exp(self.u) + cp.exp(self.y) <= 1.0,
+                self.y <= 0, Z >= pb.z0]
+        self.exact = pb.utility == "negativity"
+        if self.exact:
+            # t ≤ log((3 e^Z − 1)/4)  ⇔  log(e^{t + log 4 − Z} + e^{−Z}) ≤ log 3, per route
+            cons += [cp.log_sum_exp(cp.hstack([self.t[r] + np.log(4.0) - Z[r], -Z[r]])) <= np.log(3.0)
+                     for r in range(R)]
+        else:
+            # t_r ≤ Ĝ(z_k) + Ĝ'(z_k)(Z_r − z_k) = c_rk + s_rk Z_r for every cut k, with the
+            # intercepts c and slopes s as parameters (DPP: parameter × affine)
+            self.cut_intercept = cp.Parameter((R, cuts), name="cut_intercept")
+            self.cut_slope = cp.Parameter((R, cuts), name="cut_slope")
+            ones = np.ones((1, cuts))
+            cons.append(cp.reshape(self.t, (R, 1), order="F") @ ones
+                        <= self.cut_intercept + cp.multiply(self.cut_slope, cp.reshape(Z, (R, 1), order="F") @ ones))
+        self.cuts = cuts
+        self.problem = cp.Problem(cp.Maximize(pb.omega @ (self.u + self.t)), cons)
+
+    def concavity(self):
+        """(concave on every route's feasible range?, fidelity below which G is concave)."""
+        pb = self.problem_data
+        return bool(np.all(self.hi <= pb.zc)), float(fidelity_from_werner(np.exp(pb.zc)))
+
+    def _set_cuts(self, centres, width):
+        pb = self.problem_data
+        R = len(self.hi)
+        at = np.empty((R, self.cuts))
+        val = np.empty_like(at)
+        slope = np.empty_like(at)
+        for r, env in enumerate(self.envelopes):
+            # cuts keep away from z0, where G' → ∞ would wreck the conic solver's scaling
+            lo = pb.z0 + 0.01 * (self.hi[r] - pb.z0)
+            pts = np.clip(centres[r] + width[r] * np.linspace(-1.0, 1.0, self.cuts), lo, self.hi[r])
+            g, dg = env.value(pts)
+            at[r], val[r], slope[r] = pts, g, dg
+        self.cut_intercept.value, self.cut_slope.value = val - slope * at, slope
+
+    def _polish(self, v0):
+        """The conic point refined by SLSQP on the envelope objective (the conic solver's
+        exponential-cone accuracy leaves rates ~1e-4 off along the objective's flat
+        directions); the conic point itself if the refinement does not improve it."""
+        pb = self.problem_data
+        A, d, om, off = pb.A, pb.d, pb.omega, pb.offset
+        L, R = A.shape
+
+        def neg(v):
+            vals = [env.value(z) for env, z in zip(self.envelopes, A.T @ v[R:] + off)]
+            g = np.array([float(a) for a, _ in vals])
+            dg = np.array([float(b) for _, b in vals])
+            return -float(om @ (v[:R] + g)), -np.concatenate([om, A @ (om * dg)])
+
+        z_floor = pb.z0 + 1e-6 * abs(pb.z0)
+        cons = [{"type": "ineq", "fun": lambda v: 1.0 - (A / d[:, None]) @ np.exp(v[:R]) - np.exp(v[R:]),
+                 "jac": lambda v: -np.hstack([(A / d[:, None]) * np.exp(v[:R])[None, :], np.diag(np.exp(v[R:]))])},
+                {"type": "ineq", "fun": lambda v: A.T @ v[R:] + off - z_floor,
+                 "jac": lambda v: np.hstack([np.zeros((R, R)), A.T])}]
+        v0 = np.concatenate([v0[:R], np.minimum(v0[R:], 0.0)])
+        res = minimize(neg, v0, jac=True, method="SLSQP", constraints=cons,
+                       bounds=[(None, None)] * R + [(None, 0.0)] * L, options={"ftol": 1e-15, "maxiter": 200})
+        ok = np.all(np.isfinite(res.x)) and np.all(A.T @ res.x[R:] + off >= z_floor)
+        return res.x if ok and res.fun <= neg(v0)[0] else v0
+
+    def solve(self, rel_gap: float = REL_GAP, max_rounds: int = 40, solver: str = "CLARABEL") -> Solution:
+        """Solve (refining cuts as needed) and certify; see the module docstring.
+
+        Status OPTIMAL when the bound and the true utility agree to ``rel_gap`` (only
+        possible when the concavity condition holds at the optimum), FEASIBLE with the bound
+        otherwise, ERROR if the conic solver fails.
+        """
+        t0 = time.perf_counter()
+        pb = self.problem_data
+        sc = self.scenario
+        R = len(self.hi)
+        concave_range, f_concave = self.concavity()
+        if any(env is None for env in self.envelopes):
+            dead = [r for r, env in enumerate(self.envelopes) if env is None]
+            return Solution(status=Status.INFEASIBLE, objective=None, bound=None, values={},
+                            solver="cvxpy-" + solver.lower(), seconds=time.perf_counter() - t0,
+                            message=f"routes {dead} cannot reach positive utility: their decoherence "
+                                    "factor alone is below the utility's threshold")
+        if not self.exact:
+            # first round: cuts spread over the whole range of each route
+            self._set_cuts(0.5 * (pb.z0 + self.hi), 0.5 * (self.hi - pb.z0))
+        best = None
+        bound = np.inf
+        rounds = 0
+        width = 0.5 * (self.hi - pb.z0)
+        while True:
+            rounds += 1
+            try:
+                self.problem.solve(solver=solver)
+            except cp.error.SolverError as exc:
+                return Solution(status=Status.ERROR, objective=None, bound=None, values={},
+                                solver="cvxpy-" + solver.lower(), seconds=time.perf_counter() - t0,
+                                message=f"conic solver failed: {exc}")
+            if self.problem.status != "optimal" or self.u.value is None:
+                # an inaccurate solve gives no trustworthy bound
+                return Solution(status=Status.ERROR, objective=None, bound=None, values={},
+                                solver="cvxpy-" + solver.lower(), seconds=time.perf_counter() - t0,
+                                message=f"conic solver status {self.problem.status}")
+            bound = min(bound, float(self.problem.value))
+            v = pb.repaired(self._polish(np.concatenate([self.u.value, self.y.value])))
+            value = pb.true_value(v[:R], v[R:])
+            if best is None or value > best[1]:
+                best = (v, value)
+            if self.exact or bound - best[1] <= rel_gap * max(abs(best[1]), abs(bound)) or rounds >= max_rounds:
+                break
+            Z = pb.A.T @ self.y.value + pb.offset
+            # stop refining once the cuts match the envelope at the model's point: what gap
+            # remains is the envelope's (concavity fails there), not the cuts'
+            env_at = np.array([float(env.value(z)[0]) for env, z in zip(self.envelopes, Z)])
+            if float(pb.omega @ (self.t.value - env_at)) <= 0.1 * rel_gap * max(abs(bound), 1.0):
+                break
+            width = np.maximum(width / 4.0, 1e-9)
+            self._set_cuts(Z, width)
+        v, value = best
+        bound = max(bound, value)
+        Z = pb.A.T @ v[R:] + pb.offset
+        # the envelope equals G up to its tangent point t: exact there, an overestimate above
+        exact_below = [float(fidelity_from_werner(np.exp(env.t))) for env in self.envelopes]
+        above = [r for r, env in enumerate(self.envelopes) if Z[r] > env.t + 1e-12]
+        at_opt = not above
+        ok = bound - value <= rel_gap * max(abs(value), abs(bound))
+        msg = f"{rounds} conic solve(s)"
+        if above:
+            F = fidelity_from_werner(np.exp(Z))
+            r = above[0]
+            msg += (f"; the concavity condition fails at the optimum: route {r} has F = {F[r]:.4f} above "
+                    f"F = {exact_below[r]:.4f}, where the concave envelope of its utility departs from it "
+                    f"(G is concave only below F = {f_concave:.4f}); this is the envelope bound, use "
+                    "solve_global for the certified global optimum")
+        return Solution(status=Status.OPTIMAL if ok else Status.FEASIBLE, objective=value, bound=bound,
+                        values={"rates": np.exp(v[:R]).tolist(),
+                                "werner": dict(zip(sc.link_names, np.exp(v[R:]).tolist())),
+                                "fidelity": fidelity_from_werner(np.exp(Z)).tolist(),
+                                "concave_on_range": concave_range, "concave_at_optimum": at_opt,
+                                "concave_below_fidelity": f_concave, "envelope_exact_below_fidelity": exact_below,
+                                "rounds": rounds},
+                        solver="cvxpy-" + solver.lower(), seconds=time.perf_counter() - t0, message=msg)
+
+
+def solve_convex(scenario: RepeaterScenario, rel_gap: float = REL_GAP) -> Solution:
+    """Build and solve :class:`ConvexQNUM` (the concave case's certified convex solve).
+
+    Examples
+    --------
+    >>> from qnum.networks.repeater import dumbbell
+    >>> s = solve_convex(dumbbell(2, utility="negativity"))
+    >>> str(s.status), s.values["concave_on_range"]
+    ('optimal', True)
+    """
+    return ConvexQNUM(scenario).solve(rel_gap=rel_gap)
