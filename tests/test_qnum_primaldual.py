@@ -7,7 +7,7 @@ from qnum.networks.repeater import dumbbell, nsfnet
 from qnum.solvers.qnum_global import solve_global
 
 from qnum.physics.werner import link_capacity_scale
-from qnum.solvers.qnum_convex import solve_qnum
+from qnum.solvers.qnum_local import solve_qnum
 from qnum.solvers.qnum_primaldual import qprimaldual
 
 

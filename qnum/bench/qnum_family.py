@@ -12,7 +12,7 @@ from qnum.bench.report import bench_row
 from qnum.errors import ScenarioError
 from qnum.networks.repeater import RepeaterScenario, dumbbell, from_links, nsfnet, two_user
 from qnum.models.qnum import solve_convex
-from qnum.solvers.qnum_convex import solve_qnum
+from qnum.solvers.qnum_local import solve_qnum
 from qnum.solvers.qnum_global import solve_global
 
 KIND = "qnum"

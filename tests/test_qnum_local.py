@@ -5,7 +5,7 @@ import pytest
 
 from qnum.errors import ScenarioError
 from qnum.physics.werner import distillable, fidelity_from_werner
-from qnum.solvers.qnum_convex import solve_qnum
+from qnum.solvers.qnum_local import solve_qnum
 
 LINKS = {"u1": 2.0, "u2": 2.0, "s": 2.0}
 ROUTES = [(["u1", "s"], 1.0), (["u2", "s"], 1.0)]

@@ -1,11 +1,12 @@
-"""QNUM concave case: utility maximization in log variables (Kar & Wehner change of variables).
+"""QNUM local solve (scipy SLSQP) in log variables (Kar & Wehner change of variables), for comparison.
 
 Variables ``u_r = log x_r`` and ``y_l = log w_l``; constraints
 ``sum_{r through l} exp(u_r) + d_l exp(y_l) <= d_l`` are convex; the objective
 ``sum_r omega_r (u_r + log E(exp(Z_r)))`` with ``Z_r = sum_{l in r} y_l`` is concave where
-``log E(e^Z)`` is concave. qnum's choice: solved with scipy SLSQP (a convex problem, so the
-local optimum is global on the concave range) and checked by KKT stationarity. This is the
-uncertified local solve; :mod:`qnum.solvers.qnum_global` certifies the optimum.
+``log E(e^Z)`` is concave. Solved with scipy SLSQP from one start and checked by KKT
+stationarity: a local optimum, uncertified. The certified solves are the CVXPY convex model
+(:mod:`qnum.models.qnum`, concave case) and the branch and bound
+(:mod:`qnum.solvers.qnum_global`, any case).
 """
 
 from __future__ import annotations
