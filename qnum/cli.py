@@ -71,6 +71,10 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     sim.add_argument("--beta", type=float, default=None,
                      help="constant averaging step in (0, 1]; default: cumulative average")
+    sim.add_argument("--hop-delay", type=int, default=None,
+                     help="qnum: slots the classical messages take per link (default 0)")
+    sim.add_argument("--pi-gain", type=float, default=None,
+                     help="qnum: proportional gain of the link price controller")
     sim.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     bench = sub.add_parser("bench", help="every family's built-in instances: optimum vs online, table + plots")
@@ -167,7 +171,13 @@ def _cmd_simulate(args) -> dict:
     if args.policy not in fam.POLICIES:
         raise ScenarioError("--policy", args.policy, f"kind {fam.KIND!r} has policies {list(fam.POLICIES)}")
     scenario = fam.scenario_from_dict(data)
-    return fam.simulate_json(scenario, args.policy, {"slots": args.slots, "seed": args.seed, "beta": args.beta})
+    options = {"slots": args.slots, "seed": args.seed, "beta": args.beta}
+    for flag, key, value in (("--hop-delay", "hop_delay", args.hop_delay), ("--pi-gain", "pi_gain", args.pi_gain)):
+        if value is not None:
+            if fam.KIND != "qnum":     # never silently ignored
+                raise ScenarioError(flag, value, f"applies to kind 'qnum' only, not {fam.KIND!r}")
+            options[key] = value
+    return fam.simulate_json(scenario, args.policy, options)
 
 
 def _cmd_bench(args) -> list[dict]:

@@ -57,3 +57,50 @@ def test_simulate_qprimaldual(tmp_path, capsys):
         assert e.code in (0, None)
     d = json.loads(capsys.readouterr().out)
     assert abs(d["utility"] - 6.4217) <= 0.01 * 6.4217
+
+
+def _cli(args, capsys):
+    try:
+        rc = main(args)
+    except SystemExit as e:
+        rc = e.code
+    return rc, capsys.readouterr()
+
+
+@pytest.mark.parametrize("policy", ["qprimaldual-local", "qprimaldual-pi", "max-fidelity"])
+def test_simulate_variants_and_max_fidelity_below_optimum(tmp_path, capsys, policy):
+    p = tmp_path / "s.json"
+    p.write_text(json.dumps(GOOD))
+    rc, out = _cli(["simulate", str(p), "--policy", policy, "--json", "--slots", "100000", "--hop-delay", "1"]
+                   if policy.startswith("qprimaldual") else ["simulate", str(p), "--policy", policy, "--json"], capsys)
+    assert rc in (0, None)
+    d = json.loads(out.out)
+    assert d["utility"] <= 6.4217 + 1e-3 and set(d["werner"]) == {"u1", "u2", "s"}
+    assert d["max_capacity_violation"] <= 1e-3
+
+
+def test_solve_method_convex_and_bad_method(tmp_path, capsys):
+    p = tmp_path / "s.json"
+    p.write_text(json.dumps(GOOD))
+    rc, out = _cli(["solve", str(p), "--json", "--method", "convex"], capsys)
+    d = json.loads(out.out)
+    assert rc in (0, None) and d["status"] == "optimal" and d["concave_at_optimum"] is True
+    assert d["utility"] == pytest.approx(6.4217, abs=2e-4)
+    rc, out = _cli(["solve", str(p), "--json", "--method", "simplex"], capsys)
+    assert rc == 2 and "--method" in out.err and "Traceback" not in out.err
+
+
+@pytest.mark.parametrize("args,flag", [(["--hop-delay", "-1"], "hop_delay"), (["--pi-gain", "-2"], "pi_gain")])
+def test_bad_dynamics_options_exit_2(tmp_path, capsys, args, flag):
+    p = tmp_path / "s.json"
+    p.write_text(json.dumps(GOOD))
+    rc, out = _cli(["simulate", str(p), "--policy", "qprimaldual", "--json", *args], capsys)
+    assert rc == 2 and flag in out.err and "Traceback" not in out.err
+
+
+def test_dynamics_options_rejected_for_other_kinds(capsys):
+    from pathlib import Path
+    import qnum
+    example = Path(qnum.__file__).parent / "data" / "rwa" / "dser-wss-os.json"
+    rc, out = _cli(["simulate", str(example), "--policy", "dser", "--json", "--hop-delay", "2"], capsys)
+    assert rc == 2 and "--hop-delay" in out.err

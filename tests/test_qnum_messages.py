@@ -1,0 +1,77 @@
+"""Message-level QPrimalDual: equals the synchronous dynamics without latency, converges with it."""
+
+import numpy as np
+import pytest
+
+from qnum.networks.repeater import dumbbell, nsfnet, two_user
+from qnum.solvers.qnum_baselines import fixed_fidelity_equal_shares, max_fidelity, rate_only_num
+from qnum.solvers.qnum_global import solve_global
+from qnum.solvers.qnum_messages import _delay_tables, hop_delays, qprimaldual_messages
+from qnum.solvers.qnum_primaldual import qprimaldual
+
+
+@pytest.mark.parametrize("sc", [two_user(), dumbbell(4), nsfnet(10, seed=1), nsfnet(6, utility="secret-key")])
+def test_zero_latency_is_the_synchronous_dynamics_iterate_for_iterate(sc):
+    ref = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, iters=2000, utility=sc.utility)
+    msg = qprimaldual_messages(sc, iters=2000)
+    assert msg[0] == ref[0] and np.array_equal(msg[1], ref[1]) and np.array_equal(msg[2], ref[2])
+
+
+def test_delay_tables_follow_the_messages():
+    """Route of 3 links with hop delays 1, 2, 3 (round trip 12 slots)."""
+    price, flow, marg = _delay_tables([[0, 1, 2]], np.array([1, 2, 3]))
+    # the source hears link i's price one round trip after emission, sampled on the way out
+    assert [p[2] for p in price] == [12, 11, 9]
+    assert [f[2] for f in flow] == [0, 1, 3]
+    # the last link hears the marginal as soon as the ACK leaves; its own y was sampled 3 slots before
+    last = {m[2]: m[3] for m in marg if m[1] == 2}
+    assert last == {0: 6, 1: 5, 2: 3}
+
+
+@pytest.mark.parametrize("hop_delay,iters", [(1, 60000), (2, 110000)])
+def test_converges_with_latency(hop_delay, iters):
+    sc = dumbbell(3, utility="negativity")
+    opt = solve_global(sc).objective
+    U, x, w = qprimaldual_messages(sc, iters=iters, hop_delay=hop_delay)
+    assert abs(U - opt) <= 1e-3 * abs(opt)
+    assert np.all(sc.incidence @ x <= sc.capacity_scale * (1 - w) * (1 + 1e-3))
+
+
+def test_pi_control_damps_the_delayed_loop_on_nsfnet():
+    """Plain integral prices overshoot capacity under latency here; PI prices converge (RESULTS.md)."""
+    sc = nsfnet(10)
+    opt = solve_global(sc).objective
+    trace_plain, trace_pi = [], []
+    qprimaldual_messages(sc, iters=90000, hop_delay=1, trace=trace_plain, trace_every=500)
+    U, _, _ = qprimaldual_messages(sc, iters=90000, hop_delay=1, pi_gain=100.0, trace=trace_pi, trace_every=500)
+    assert abs(U - opt) <= 0.01 * abs(opt)
+    late = lambda tr: max(abs(v) for _, _, v in tr[len(tr) // 2:])
+    assert late(trace_pi) < late(trace_plain)
+
+
+def test_local_variant_converges_to_its_own_point_below_the_optimum():
+    sc = dumbbell(8, utility="negativity")
+    opt = solve_global(sc).objective
+    U, x, w = qprimaldual_messages(sc, iters=30000, variant="local")
+    assert 0.0 < opt - U < 0.1 * abs(opt)
+    U2, _, _ = qprimaldual_messages(sc, iters=40000, variant="local")
+    assert U2 == pytest.approx(U, rel=1e-6)           # converged, not still moving
+
+
+@pytest.mark.parametrize("sc", [two_user(), dumbbell(6), nsfnet(12, seed=2), nsfnet(8, utility="negativity")])
+def test_baselines_are_feasible_and_below_the_optimum(sc):
+    opt = solve_global(sc).objective
+    U, x, w = max_fidelity(sc)
+    assert np.all(sc.incidence @ x <= sc.capacity_scale * (1 - w) * (1 + 1e-9))
+    for value in (U, fixed_fidelity_equal_shares(sc)[0], rate_only_num(sc)[0]):
+        assert value <= opt + 1e-6 * abs(opt)
+
+
+def test_hop_delays_from_lengths_and_bad_input():
+    sc = nsfnet(5)
+    d = hop_delays(sc, 1e-5)
+    assert np.all(d == np.ceil(np.asarray(sc.link_lengths_km) / 2.0 - 1e-12))
+    with pytest.raises(ValueError, match="slot_s"):
+        hop_delays(sc, 0.0)
+    with pytest.raises(ValueError, match="variant"):
+        qprimaldual_messages(sc, iters=1, variant="global")
