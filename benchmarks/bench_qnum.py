@@ -1,7 +1,10 @@
 """QNUM offline optimum: NSFNet timings and how the certified global solve grows with routes.
 
-Run: ``python benchmarks/bench_qnum.py [PAIRS SEEDS]`` (global solve table) and
-``python benchmarks/bench_qnum.py dynamics [ITERS]`` (QPrimalDual timing); both print markdown.
+Run: ``python benchmarks/bench_qnum.py [PAIRS SEEDS]`` (global solve table),
+``python benchmarks/bench_qnum.py dynamics [ITERS]`` (QPrimalDual timing),
+``python benchmarks/bench_qnum.py convex`` (the CVXPY convex model on NSFNet 20 pairs) and
+``python benchmarks/bench_qnum.py latency`` (message-level QPrimalDual: slots to converge vs
+per-link latency, plain and PI prices); all print markdown.
 Targets (issue 5): NSFNet 20 pairs — concave optimum <= 2 s; non-concave global optimum to
 relative gap <= 1e-4 within 120 s.
 """
@@ -43,8 +46,54 @@ def dynamics(iters=10000, seeds=(0, 1, 2)):
                   f"| {max(sc.incidence @ x / (sc.capacity_scale * (1 - w)) - 1):.1e} |")
 
 
+def convex(seeds=(0, 1, 2)):
+    """The CVXPY convex model vs the branch and bound on NSFNet 20 pairs."""
+    from qnum.models.qnum import ConvexQNUM
+    warnings.simplefilter("ignore")
+    print("| utility | seed | convex status | envelope exact at optimum | conic solves | convex s (build + solve) "
+          "| B&B status | B&B s | convex − B&B (relative) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    import time
+    for utility in ("negativity", "distillable", "secret-key"):
+        for seed in seeds:
+            sc = nsfnet(20, seed=seed, utility=utility)
+            t0 = time.perf_counter()
+            c = ConvexQNUM(sc).solve()
+            tc = time.perf_counter() - t0
+            g = solve_global(sc, rel_gap=1e-6)
+            print(f"| {utility} | {seed} | {c.status} | {c.values['concave_at_optimum']} | {c.values['rounds']} "
+                  f"| {tc:.3f} | {g.status} | {g.seconds:.2f} | {(c.objective - g.objective) / abs(g.objective):.1e} |",
+                  flush=True)
+
+
+def latency():
+    """Slots until the utility stays within 1 % of the optimum with capacity violation ≤ 1 %."""
+    from qnum.networks.repeater import dumbbell
+    from qnum.solvers.qnum_messages import qprimaldual_messages
+    warnings.simplefilter("ignore")
+    print("| instance | hop delay (slots/link) | prices | slots to 1 % | final relative gap | final max violation |")
+    print("|---|---|---|---|---|---|")
+    for name, sc in (("dumbbell-8 distillable", dumbbell(8)), ("nsfnet-10 distillable", nsfnet(10))):
+        opt = solve_global(sc, rel_gap=1e-6).objective
+        for delay in (0, 1, 2):
+            iters = 20000 * (1 + 5 * delay)
+            for label, gain in (("integral", 0.0), ("PI k_P = 100", 100.0)):
+                tr = []
+                U, x, w = qprimaldual_messages(sc, iters=iters, hop_delay=delay, pi_gain=gain, trace=tr, trace_every=100)
+                ok = [abs(opt - u) <= 0.01 * abs(opt) and v <= 0.01 for _, u, v in tr]
+                # first slot from which every later trace point stays within 1 %
+                first = next((tr[i][0] for i in range(len(ok)) if all(ok[i:])), None)
+                viol = max(sc.incidence @ x / (sc.capacity_scale * (1 - w)) - 1)
+                print(f"| {name} | {delay} | {label} | {first if first is not None else f'> {iters}'} "
+                      f"| {(opt - U) / abs(opt):.1e} | {viol:.1e} |", flush=True)
+
+
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["dynamics"]:
+    if sys.argv[1:2] == ["convex"]:
+        convex()
+    elif sys.argv[1:2] == ["latency"]:
+        latency()
+    elif sys.argv[1:2] == ["dynamics"]:
         dynamics(*(int(v) for v in sys.argv[2:3]))
     else:
         main(*(tuple(int(v) for v in a.split(",")) for a in sys.argv[1:]))

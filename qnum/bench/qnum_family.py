@@ -94,9 +94,10 @@ def solve_local(scenario: RepeaterScenario):
 
 
 def bench_instances() -> dict:
-    """Built-in instances: the two-user example, a dumbbell and NSFNet (concave and not)."""
+    """Built-in instances: the two-user example, a dumbbell and NSFNet (three utilities)."""
     return {"two-user": two_user(), "dumbbell-8": dumbbell(8),
-            "nsfnet-20": nsfnet(20), "nsfnet-20-secret-key": nsfnet(20, utility="secret-key")}
+            "nsfnet-20": nsfnet(20), "nsfnet-20-secret-key": nsfnet(20, utility="secret-key"),
+            "nsfnet-20-negativity": nsfnet(20, utility="negativity")}
 
 
 def bench_rows(options: dict) -> list[dict]:
