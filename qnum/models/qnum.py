@@ -86,7 +86,12 @@ class ConvexQNUM:
         Z = pb.A.T @ self.y + pb.offset
         # capacities divided by d_l: rates of ~1e4 pairs/s otherwise upset the conic solver
         cons = [(pb.A / pb.d[:, None]) @ cp.exp(self.u) + cp.exp(self.y) <= 1.0,
-                self.y <= 0, Z >= pb.z0]
+                self.y <= 0, Z >= pb.z0,
+                # redundant bounds (implied by the rows above) that keep the interior-point
+                # iterates in range: a route's rate is below its tightest link's capacity,
+                # each link's log-Werner above the utility's threshold
+                self.u <= np.log(np.min(np.where(pb.A > 0, pb.d[:, None], np.inf), axis=0)),
+                self.y >= pb.z0 - np.max(pb.offset)]
         self.exact = pb.utility == "negativity"
         if self.exact:
             # t ≤ log((3 e^Z − 1)/4)  ⇔  log(e^{t + log 4 − Z} + e^{−Z}) ≤ log 3, per route
@@ -131,6 +136,11 @@ class ConvexQNUM:
         L, R = A.shape
 
         def neg(v):
+            # SLSQP may probe points outside the utility's domain; their value is just -inf
+            with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+                return _neg(v)
+
+        def _neg(v):
             vals = [env.value(z) for env, z in zip(self.envelopes, A.T @ v[R:] + off)]
             g = np.array([float(a) for a, _ in vals])
             dg = np.array([float(b) for _, b in vals])
