@@ -60,7 +60,7 @@ def convex(seeds=(0, 1, 2)):
             t0 = time.perf_counter()
             c = ConvexQNUM(sc).solve()
             tc = time.perf_counter() - t0
-            g = solve_global(sc, rel_gap=1e-6)
+            g = solve_global(sc, rel_gap=1e-4)
             print(f"| {utility} | {seed} | {c.status} | {c.values['concave_at_optimum']} | {c.values['rounds']} "
                   f"| {tc:.3f} | {g.status} | {g.seconds:.2f} | {(c.objective - g.objective) / abs(g.objective):.1e} |",
                   flush=True)

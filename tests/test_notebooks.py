@@ -12,7 +12,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 EXPECTED = {
     "mqce.ipynb": ["alpha = 0 capacitances equal MST bottlenecks: True", "alpha thresholds [0.9047", "alpha* = 0.136"],
     "pumping.ipynb": ["optimal"],
-    "qnum.ipynb": ["optimal 6.4217", "concave below F ="],
+    "qnum.ipynb": ["optimal 6.4217", "concave below F =", "negativity: convex optimal", "local variant: relative gap"],
     "rwa.ipynb": ["optimal served 3", "n_opt, R(n_opt) at 15/15 dB: (8,"],
 }
 
