@@ -75,3 +75,14 @@ def test_hop_delays_from_lengths_and_bad_input():
         hop_delays(sc, 0.0)
     with pytest.raises(ValueError, match="variant"):
         qprimaldual_messages(sc, iters=1, variant="global")
+
+
+def test_pi_prices_fix_the_divergence_of_fixed_steps_on_nsfnet_secret_key():
+    """NSFNet-20 seed 2, secret key: the plain dynamics diverge at the default steps; PI prices converge."""
+    sc = nsfnet(20, seed=2, utility="secret-key")
+    opt = solve_global(sc).objective
+    plain, _, _ = qprimaldual_messages(sc, iters=20000)
+    U, x, w = qprimaldual_messages(sc, iters=20000, pi_gain=100.0)
+    assert not np.isfinite(plain) or abs(plain - opt) > 0.05 * abs(opt)     # diverging
+    assert abs(U - opt) <= 1e-4 * abs(opt)
+    assert np.all(sc.incidence @ x <= sc.capacity_scale * (1 - w) * (1 + 1e-4))
