@@ -5,6 +5,7 @@ import json
 import pytest
 
 from qnum.cli import main
+from qnum.networks.repeater import dumbbell, nsfnet, two_user
 
 GOOD = {"kind": "qnum", "links": [{"name": "u1", "length_km": 2.0},
                                   {"name": "u2", "length_km": 2.0},
@@ -104,3 +105,20 @@ def test_dynamics_options_rejected_for_other_kinds(capsys):
     example = Path(qnum.__file__).parent / "data" / "rwa" / "dser-wss-os.json"
     rc, out = _cli(["simulate", str(example), "--policy", "dser", "--json", "--hop-delay", "2"], capsys)
     assert rc == 2 and "--hop-delay" in out.err
+
+
+@pytest.mark.parametrize("name,builder", [("two-user.json", lambda: two_user()), ("dumbbell-8.json", lambda: dumbbell(8)),
+                                          ("nsfnet-20.json", lambda: nsfnet(20))])
+def test_shipped_scenarios_are_the_builders_instances(name, builder, capsys):
+    """Every shipped QNUM file solves from the CLI to the optimum of the builder it was written from."""
+    from pathlib import Path
+
+    import qnum
+    from qnum.solvers.qnum_global import solve_global
+    path = Path(qnum.__file__).parent / "data" / "qnum" / name
+    rc, out = _cli(["solve", str(path), "--json"], capsys)
+    d = json.loads(out.out)
+    assert rc in (0, None) and d["status"] == "optimal"
+    sc = builder()
+    assert d["utility"] == pytest.approx(solve_global(sc).objective, rel=1e-9)
+    assert json.loads(path.read_text())["routes"] == sc.to_dict()["routes"]

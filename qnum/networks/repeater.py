@@ -135,6 +135,24 @@ class RepeaterScenario:
         """Routes as lists of link names."""
         return [[self.link_names[l] for l in r] for r in self.routes]
 
+    def to_dict(self) -> dict:
+        """The scenario in the file form ``qnum solve`` reads (kind "qnum").
+
+        Examples
+        --------
+        >>> from qnum.bench.qnum_family import scenario_from_dict
+        >>> d = two_user().to_dict()
+        >>> d["routes"][0], scenario_from_dict(d).incidence.tolist() == two_user().incidence.tolist()
+        ({'links': ['u1', 's'], 'weight': 1.0}, True)
+        """
+        return {"kind": "qnum",
+                "links": [{"name": n, "length_km": float(v)} for n, v in zip(self.link_names, self.link_lengths_km)],
+                "routes": [{"links": names, "weight": float(w)} for names, w in zip(self.route_link_names(), self.weights)],
+                "utility": self.utility, "attempt_time_s": self.attempt_time_s,
+                "attenuation_db_per_km": self.attenuation_db_per_km, "efficiency": self.efficiency,
+                "decoherence_rate_per_s": self.decoherence_rate_per_s,
+                "fiber_speed_km_per_s": self.fiber_speed_km_per_s}
+
 
 def from_links(links: dict, routes, utility="distillable", **physics) -> RepeaterScenario:
     """Scenario from ``{name: length_km}`` and ``[(link_names, weight), ...]``.
