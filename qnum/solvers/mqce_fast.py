@@ -131,7 +131,8 @@ def solve_alpha_sweep(scenario, alphas, build_edges=False) -> list:
     levels once and keeps the best level of every α as it goes, stopping when no α can
     improve any of its pairs — evaluated with the same floating-point expression and the
     same tie rule (smallest k) as :func:`solve_fast`, hence identical results. Each
-    result's ``seconds`` is the shared wall time divided by the number of α.
+    result's ``seconds`` is the shared wall time divided by the number of α. Memory: about
+    20·A·N² bytes for A values of α (the per-α results), plus 5·A·N² with ``build_edges``.
 
     Examples
     --------

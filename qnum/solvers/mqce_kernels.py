@@ -99,22 +99,20 @@ def solve_rows(R, nbr, nbr_rank, B, values, weights, penalties, build_paths):
     best_e, best_q : float64 (A, n, n)
     best_k : int32 (A, n, n)
         Optimal efficiency, capacitance and index k (k + 1 links; the smallest on ties).
-    edges : uint8 (A, n, n)
-        ``edges[a, i, j] = 1`` if link (i, j), i < j, is on a traced path (all zero unless
-        ``build_paths``).
-    through : int32 (A, n, n)
+    edges : uint8 (A, n, n), or (0, n, n) without ``build_paths``
+        ``edges[a, i, j] = 1`` if link (i, j), i < j, is on a traced path.
+    through : int32 (A, n, n), or (0, n, n) without ``build_paths``
         ``through[a, s, u]``: pairs (i, s), i < s, whose traced path has u as an inner node.
     levels : int32 (n,)
         Number of max-min levels computed for each row.
     """
     n = R.shape[0]
     A = weights.shape[0]
-    m = values.shape[0] - 1
     best_e = np.empty((A, n, n))
     best_q = np.empty((A, n, n))
     best_k = np.zeros((A, n, n), dtype=np.int32)
     na = A if build_paths else 0
-    edges = np.zeros((A, n, n), dtype=np.uint8) if build_paths else np.zeros((0, 0, 0), dtype=np.uint8)
+    edges = np.zeros((na, n, n), dtype=np.uint8)
     through = np.zeros((na, n, n), dtype=np.int32)
     row_levels = np.zeros(n, dtype=np.int32)
     for row in prange(n):
