@@ -6,7 +6,10 @@ Usage::
     python benchmarks/bench_rwa.py [OUT_DIR]
 
 Prints the bench table and timing lines; writes rwa_table.md, rwa_served.png and
-rwa_trace.png (key rate per event, like DSER's Fig. 11) under OUT_DIR (default benchmarks/).
+rwa_trace.png (key rate per event, like DSER's Fig. 11) under OUT_DIR (default benchmarks/),
+and the larger random study (NSFNet switch fabric, WSS and OS switches, 20 seeds each, 12
+random add/delete events on 28 users, 16 channels): rwa_nsfnet_table.md and
+rwa_nsfnet_served.png.
 """
 
 from __future__ import annotations
@@ -95,5 +98,55 @@ def main(out: Path) -> None:
     fig.savefig(out / "rwa_trace.png", dpi=110)
 
 
+def nsfnet_study(out: Path, seeds=range(20)) -> None:
+    """Optimum vs DSER vs FRFS on the final active sets of random NSFNet-fabric instances."""
+    from qnum.bench.rwa import random_events, simulate_json, solve_json
+    from qnum.networks.optical import nsfnet_network
+    lines = ["| fabric | seed | active | served opt / dser / frfs | key rate opt | dser | frfs | jain opt / dser / frfs | ILP s |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    summary = {}
+    for switch in ("WSS", "OS"):
+        for s in seeds:
+            sc = scenario_from_dict({"kind": "rwa", "name": f"nsfnet-{switch}-s{s}",
+                                     "network": nsfnet_network(8, seed=s, switch=switch),
+                                     "events": random_events(12, 28, seed=s)})
+            opt = solve_json(sc, {"time_limit": 60})
+            on = {p: simulate_json(sc, p, {}) for p in ("dser", "frfs")}
+            acc = summary.setdefault(switch, {"opt": 0, "dser": 0, "frfs": 0, "rate_dser": [], "rate_frfs": [], "n": 0})
+            acc["n"] += 1
+            acc["opt"] += opt["served"]
+            for p in ("dser", "frfs"):
+                acc[p] += on[p]["served"]
+                acc["rate_" + p].append(on[p]["total_key_rate"] / opt["total_key_rate"] if opt["total_key_rate"] else 1.0)
+            lines.append(f"| {switch} | {s} | {len(sc.active_requests())} | {opt['served']} / {on['dser']['served']} / "
+                         f"{on['frfs']['served']} | {opt['total_key_rate']:.4g} | {on['dser']['total_key_rate']:.4g} | "
+                         f"{on['frfs']['total_key_rate']:.4g} | {opt['jain']:.2f} / {on['dser']['jain']:.2f} / "
+                         f"{on['frfs']['jain']:.2f} | {opt['seconds']:.2f} |")
+            print(lines[-1], flush=True)
+    text = "\n".join(lines) + "\n"
+    for switch, acc in summary.items():
+        text += (f"\n{switch} fabric, {acc['n']} seeds: served optimum {acc['opt']}, DSER {acc['dser']}, FRFS "
+                 f"{acc['frfs']}; key rate / optimum's (median) DSER {np.median(acc['rate_dser']):.2f}, "
+                 f"FRFS {np.median(acc['rate_frfs']):.2f}\n")
+    print(text)
+    (out / "rwa_nsfnet_table.md").write_text(text)
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    names = list(summary)
+    for j, meth in enumerate(("opt", "dser", "frfs")):
+        ax.bar(np.arange(len(names)) + 0.27 * (j - 1), [summary[n][meth] for n in names], 0.27,
+               label={"opt": "optimum"}.get(meth, meth))
+    ax.set_xticks(range(len(names)), [f"NSFNet, {n} switches" for n in names])
+    ax.set_ylabel(f"served requests, {len(list(seeds))} seeds")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "rwa_nsfnet_served.png", dpi=110)
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent)
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent
+    main(target)
+    nsfnet_study(target)
