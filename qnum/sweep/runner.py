@@ -23,7 +23,7 @@ from qnum.errors import ScenarioError
 
 #: environment variables that cap solver / BLAS threads in worker processes
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
-               "NUMEXPR_NUM_THREADS", "RAYON_NUM_THREADS")
+               "NUMEXPR_NUM_THREADS", "RAYON_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 
 @contextlib.contextmanager
@@ -196,6 +196,8 @@ def limit_threads() -> None:
         threadpool_limits(1)
     except ImportError:
         pass
+    if "numba" in sys.modules:      # already started: the variable alone no longer applies
+        sys.modules["numba"].set_num_threads(1)
 
 
 def _worker_init() -> None:
