@@ -115,3 +115,19 @@ def bench_rows(options: dict) -> list[dict]:
         rows.append(bench_row("qnum", name, "local", loc.status, loc.objective, None, gap, loc.seconds))
         rows.extend(bench_rows_dynamics(name, sc, s))
     return rows
+
+
+def _sweep_nsfnet(n_pairs: int = 10, seed: int = 0, length_scale: float = 0.01, utility: str = "distillable") -> dict:
+    return nsfnet(int(n_pairs), seed=int(seed), length_scale=float(length_scale), utility=utility).to_dict()
+
+
+def _sweep_dumbbell(n_pairs: int = 4, access_km: float = 15.0, backbone_km: float = 30.0,
+                    utility: str = "distillable") -> dict:
+    return dumbbell(int(n_pairs), float(access_km), float(backbone_km), utility).to_dict()
+
+
+#: Builders the sweep engine can name in ``base.builder`` (see :mod:`qnum.sweep.builders`).
+SWEEP_BUILDERS = {"nsfnet": _sweep_nsfnet, "dumbbell": _sweep_dumbbell}
+
+#: Run options of ``qnum simulate`` a sweep may set or vary (message latency, PI gain).
+SWEEP_OPTIONS = ("hop_delay", "pi_gain")
