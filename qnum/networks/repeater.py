@@ -209,6 +209,51 @@ def dumbbell(n_pairs=4, access_km=15.0, backbone_km=30.0, utility="distillable")
     return from_links(links, routes, utility)
 
 
+def from_graph(graph: nx.Graph, pairs, weights=None, utility="distillable", **physics) -> RepeaterScenario:
+    """Scenario from a fiber graph (edge attribute ``length_km``) and user pairs on shortest routes.
+
+    Each pair is served along its shortest path by length (ties: networkx's choice, which is
+    deterministic for a given graph); links take their edge's ``name`` attribute, else
+    ``"u-v"`` after their end nodes.
+
+    Examples
+    --------
+    >>> g = nx.Graph()
+    >>> g.add_edge("A", "B", length_km=2.0); g.add_edge("B", "C", length_km=3.0); g.add_edge("A", "C", length_km=9.0)
+    >>> sc = from_graph(g, [("A", "C"), ("A", "B")])
+    >>> sc.route_link_names()
+    [['A-B', 'B-C'], ['A-B']]
+    >>> from_graph(g, [("A", "Z")])
+    Traceback (most recent call last):
+    ...
+    qnum.errors.ScenarioError: pairs[0] = ('A', 'Z'): node 'Z' is not in the graph
+    """
+    names, links = {}, {}
+    for u, v, data in graph.edges(data=True):
+        if "length_km" not in data:
+            raise ScenarioError(f"graph.edges[{u!r}, {v!r}].length_km", None, "every edge needs a length_km")
+        name = str(data.get("name", f"{u}-{v}"))
+        names[frozenset((u, v))] = name
+        links[name] = data["length_km"]
+    pairs = [tuple(p) for p in pairs]
+    weights = [1.0] * len(pairs) if weights is None else list(weights)
+    if len(weights) != len(pairs):
+        raise ScenarioError("weights", weights, f"need one per pair ({len(pairs)})")
+    routes = []
+    for i, (a, b) in enumerate(pairs):
+        for node in (a, b):
+            if node not in graph:
+                raise ScenarioError(f"pairs[{i}]", (a, b), f"node {node!r} is not in the graph")
+        if a == b:
+            raise ScenarioError(f"pairs[{i}]", (a, b), "a pair needs two distinct nodes")
+        try:
+            nodes = nx.shortest_path(graph, a, b, weight="length_km")
+        except nx.NetworkXNoPath:
+            raise ScenarioError(f"pairs[{i}]", (a, b), "no path joins the two nodes") from None
+        routes.append(([names[frozenset(e)] for e in zip(nodes, nodes[1:])], weights[i]))
+    return from_links(links, routes, utility, **physics)
+
+
 def nsfnet(n_pairs=10, seed=0, length_scale=0.01, utility="distillable") -> RepeaterScenario:
     """NSFNet (14 nodes, 21 links) with ``n_pairs`` seeded distinct user pairs on shortest routes.
 
@@ -224,15 +269,10 @@ def nsfnet(n_pairs=10, seed=0, length_scale=0.01, utility="distillable") -> Repe
     scale = _positive("length_scale", length_scale)
     g = nx.Graph()
     for a, b, km in NSFNET_KM:
-        g.add_edge(a, b, length=km * scale, name=f"{a}-{b}")
+        g.add_edge(a, b, length_km=km * scale, name=f"{a}-{b}")
     pairs = [(a, b) for a in g for b in g if a < b]
     if not 1 <= n_pairs <= len(pairs):
         raise ScenarioError("n_pairs", n_pairs, f"must be between 1 and {len(pairs)}")
     rng = np.random.default_rng(seed)
     chosen = [pairs[i] for i in sorted(rng.choice(len(pairs), size=int(n_pairs), replace=False))]
-    links = {d["name"]: d["length"] for _, _, d in g.edges(data=True)}
-    routes = []
-    for a, b in chosen:
-        nodes = nx.shortest_path(g, a, b, weight="length")
-        routes.append(([g.edges[u, v]["name"] for u, v in zip(nodes, nodes[1:])], 1.0))
-    return from_links(links, routes, utility)
+    return from_graph(g, chosen, utility=utility)
