@@ -60,3 +60,16 @@ def test_kkt_stationarity():
     lam, res = nnls(J.T, g)
     assert res < 1e-4 * np.linalg.norm(g)
     assert np.all(lam >= 0)
+
+
+def test_local_solve_accounts_for_decoherence():
+    """With decoherence the local solve reaches the (lower) decohered optimum of the global solver."""
+    from qnum.bench.qnum_family import solve_local
+    from qnum.networks.repeater import dumbbell
+    from qnum.solvers.qnum_global import solve_global
+    sc = dumbbell(3)
+    sc.decoherence_rate_per_s = 400.0
+    g, loc = solve_global(sc), solve_local(sc)
+    assert loc.objective == pytest.approx(g.objective, rel=1e-5)
+    sc.decoherence_rate_per_s = 0.0
+    assert solve_global(sc).objective > g.objective + 1e-3

@@ -90,7 +90,7 @@ def solve_local(scenario: RepeaterScenario):
     return solve_qnum({n: float(v) for n, v in zip(scenario.link_names, scenario.link_lengths_km)},
                       [(links, float(w)) for links, w in zip(scenario.route_link_names(), scenario.weights)],
                       scenario.utility, scenario.attempt_time_s, scenario.attenuation_db_per_km,
-                      scenario.efficiency)
+                      scenario.efficiency, scenario.route_log_decay)
 
 
 def bench_instances() -> dict:
