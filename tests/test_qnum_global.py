@@ -112,3 +112,20 @@ def test_decoherence_can_make_a_route_useless():
     sc.decoherence_rate_per_s = 1e7     # the round trip alone drops W below the hashing threshold
     s = solve_global(sc)
     assert str(s.status) == "infeasible" and "cannot reach positive utility" in s.message
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_box_centre_lies_inside_feasible_boxes(seed):
+    """The LP start of a box: inside it when the box is non-empty, None when it is empty."""
+    from qnum.solvers.qnum_global import _box_centre
+    rng = np.random.default_rng(seed)
+    A = (rng.random((5, 4)) < 0.5).astype(float)
+    A[rng.integers(0, 5, 4), np.arange(4)] = 1.0
+    y_true = -rng.uniform(0.0, 0.3, 5)
+    Z = A.T @ y_true
+    lo, hi = Z - rng.uniform(0, 0.1, 4), np.minimum(Z + rng.uniform(0, 0.1, 4), 0.0)
+    y = _box_centre(A, lo, hi, np.full(5, -0.3))
+    assert y is not None and np.all(A.T @ y >= lo - 1e-9) and np.all(A.T @ y <= hi + 1e-9)
+    assert np.all(y <= 1e-12) and np.all(y >= -0.3 - 1e-12)
+    # a box asking a route for more than its links can give is empty
+    assert _box_centre(A, np.full(4, 0.01), np.full(4, 0.02), np.full(5, -0.3)) is None

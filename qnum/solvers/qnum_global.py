@@ -34,7 +34,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq, minimize, nnls
+from scipy.optimize import brentq, linprog, minimize, nnls
 
 from qnum.networks.repeater import RepeaterScenario
 from qnum.physics.werner import UTILITIES, distillable_derivative, fidelity_from_werner
@@ -239,6 +239,19 @@ class _Problem:
         return float(self.omega @ (u + g))
 
 
+def _box_centre(A, lo, hi, y_min):
+    """``y`` in ``[y_min, 0]`` maximizing the smallest slack of ``lo <= A^T y <= hi`` (None if empty)."""
+    L, R = A.shape
+    # variables (y, s): maximize s subject to A^T y - s >= lo, A^T y + s <= hi (scaled by the widths)
+    width = np.maximum(hi - lo, 1e-12)
+    A_ub = np.block([[-A.T, width[:, None]], [A.T, width[:, None]]])
+    b_ub = np.concatenate([-lo, hi])
+    c = np.zeros(L + 1)
+    c[-1] = -1.0
+    res = linprog(c, A_ub=A_ub, b_ub=b_ub, bounds=list(zip(y_min, np.zeros(L))) + [(0, 0.5)], method="highs")
+    return res.x[:L] if res.status == 0 else None
+
+
 def _solve_box(pb: _Problem, box_lo, box_hi):
     """Maximize the envelope objective on the box of log W_r; returns (point, bound).
 
@@ -279,17 +292,29 @@ def _solve_box(pb: _Problem, box_lo, box_hi):
         x = np.min(np.where(A > 0, (d * (1 - np.exp(y)) / load)[:, None], np.inf), axis=0)
         starts.append(np.concatenate([np.log(np.maximum(x, 1e-12) * 0.9), y]))
     best = None
-    for v0 in starts:
+
+    def attempt(v0):
+        nonlocal best
         res = minimize(neg, v0, jac=True, method="SLSQP", bounds=bounds, constraints=cons,
                        options={"ftol": 1e-14, "maxiter": 1000})
         v = res.x
         if not np.all(np.isfinite(v)):
-            continue
+            return
         Z = A.T @ v[R:]
         violation = max(float(np.max((A @ np.exp(v[:R]) + d * np.exp(v[R:]) - d) / d)),
                         float(np.max(lo - Z)), float(np.max(Z - hi)))
         if violation <= 1e-7 and (best is None or -res.fun > best[1]):
             best = (v, -res.fun)
+
+    for v0 in starts:
+        attempt(v0)
+    if best is None:
+        # the uniform starts can miss boxes narrowed on several routes: start from the
+        # Werner parameters deepest inside the box (an LP), rates at 90 % of capacity
+        y = _box_centre(A, lo, hi, y_min)
+        if y is not None:
+            x = np.min(np.where(A > 0, (d * (1 - np.exp(y)) / load)[:, None], np.inf), axis=0)
+            attempt(np.concatenate([np.log(np.maximum(x, 1e-12) * 0.9), y]))
     if best is None:   # no start converged to a point of this box (it may be empty)
         return None, -np.inf
     v = best[0]
