@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from qnum.models.qnum import ConvexQNUM, solve_convex
+from qnum.models.qnum import solve_convex
 from qnum.networks.repeater import dumbbell, from_links, nsfnet, two_user
 from qnum.solvers.qnum_global import solve_global
 
