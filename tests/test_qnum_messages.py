@@ -75,6 +75,10 @@ def test_hop_delays_from_lengths_and_bad_input():
         hop_delays(sc, 0.0)
     with pytest.raises(ValueError, match="variant"):
         qprimaldual_messages(sc, iters=1, variant="global")
+    with pytest.raises(ValueError, match="whole numbers"):
+        qprimaldual_messages(sc, iters=1, hop_delay=1.5)
+    with pytest.raises(ValueError, match="one per link"):
+        qprimaldual_messages(sc, iters=1, hop_delay=[1, 2])
 
 
 def test_pi_prices_fix_the_divergence_of_fixed_steps_on_nsfnet_secret_key():

@@ -107,7 +107,12 @@ def qprimaldual_messages(scenario: RepeaterScenario, iters=20000, a=0.001, b=0.5
     d, A, om = scenario.capacity_scale, scenario.incidence, scenario.weights
     off = scenario.route_log_decay
     L, R = A.shape
-    delta = np.broadcast_to(np.asarray(hop_delay, int), (L,))
+    raw = np.asarray(hop_delay)
+    if raw.ndim > 1 or (raw.ndim == 1 and raw.shape != (L,)):
+        raise ValueError(f"hop_delay = {hop_delay}: one integer, or one per link ({L})")
+    if raw.dtype.kind not in "iu" and not np.all(np.isfinite(raw) & (raw == np.round(raw))):
+        raise ValueError(f"hop_delay = {hop_delay}: slots must be whole numbers")
+    delta = np.broadcast_to(raw.astype(int), (L,))
     if np.any(delta < 0):
         raise ValueError(f"hop_delay = {hop_delay}: must be >= 0")
     price, flow, marg = _delay_tables(scenario.routes, delta)
