@@ -172,9 +172,12 @@ def _cmd_simulate(args) -> dict:
         raise ScenarioError("--policy", args.policy, f"kind {fam.KIND!r} has policies {list(fam.POLICIES)}")
     scenario = fam.scenario_from_dict(data)
     options = {"slots": args.slots, "seed": args.seed, "beta": args.beta}
+    # family-specific flags are never silently ignored
+    if args.beta is not None and fam.KIND != "pumping":
+        raise ScenarioError("--beta", args.beta, f"applies to kind 'pumping' only, not {fam.KIND!r}")
     for flag, key, value in (("--hop-delay", "hop_delay", args.hop_delay), ("--pi-gain", "pi_gain", args.pi_gain)):
         if value is not None:
-            if fam.KIND != "qnum":     # never silently ignored
+            if fam.KIND != "qnum":
                 raise ScenarioError(flag, value, f"applies to kind 'qnum' only, not {fam.KIND!r}")
             options[key] = value
     return fam.simulate_json(scenario, args.policy, options)

@@ -122,3 +122,10 @@ def test_shipped_scenarios_are_the_builders_instances(name, builder, capsys):
     sc = builder()
     assert d["utility"] == pytest.approx(solve_global(sc).objective, rel=1e-9)
     assert json.loads(path.read_text())["routes"] == sc.to_dict()["routes"]
+
+
+def test_pumping_only_flag_rejected_for_qnum(tmp_path, capsys):
+    p = tmp_path / "s.json"
+    p.write_text(json.dumps(GOOD))
+    rc, out = _cli(["simulate", str(p), "--policy", "qprimaldual", "--json", "--beta", "0.5"], capsys)
+    assert rc == 2 and "--beta" in out.err and "Traceback" not in out.err
