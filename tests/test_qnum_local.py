@@ -1,4 +1,4 @@
-"""QNUM concave solve: the issue's known value and bad input."""
+"""QNUM local solve: the issue's known value, KKT stationarity, bad input, decoherence."""
 
 import numpy as np
 import pytest

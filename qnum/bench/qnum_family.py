@@ -12,7 +12,7 @@ from qnum.bench.report import bench_row
 from qnum.errors import ScenarioError
 from qnum.networks.repeater import RepeaterScenario, dumbbell, from_links, nsfnet, two_user
 from qnum.models.qnum import solve_convex
-from qnum.solvers.qnum_local import solve_qnum
+from qnum.solvers.qnum_local import solve_local
 from qnum.solvers.qnum_global import solve_global
 
 KIND = "qnum"
@@ -83,14 +83,6 @@ def solve_json(scenario: RepeaterScenario, options: dict) -> dict:
     if method == "convex":
         return _solution_json(scenario, solve_convex(scenario))
     return _solution_json(scenario, solve_global(scenario))
-
-
-def solve_local(scenario: RepeaterScenario):
-    """The local scipy solve (no certificate), for comparison with the global optimum."""
-    return solve_qnum({n: float(v) for n, v in zip(scenario.link_names, scenario.link_lengths_km)},
-                      [(links, float(w)) for links, w in zip(scenario.route_link_names(), scenario.weights)],
-                      scenario.utility, scenario.attempt_time_s, scenario.attenuation_db_per_km,
-                      scenario.efficiency, scenario.route_log_decay)
 
 
 def bench_instances() -> dict:
