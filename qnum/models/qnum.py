@@ -23,7 +23,9 @@ How ``t_r ≤ Ĝ(Z_r)`` is written:
   cut points are CVXPY parameters, so refinements re-solve without recompiling.
 
 Certificate: the model's optimum is an upper bound (it relaxes ``G`` to ``Ĝ`` and ``Ĝ`` to
-its cuts); the point, with rates scaled to be exactly feasible, gives the lower bound.
+its cuts), to the conic solver's tolerance (~1e-8 relative; should the point's true value
+exceed it, the bound is raised to that value); the point, polished by SLSQP and with rates
+scaled to be exactly feasible, gives the lower bound.
 :meth:`ConvexQNUM.solve` reports whether the concavity condition holds on each route's
 feasible fidelity range (``concave_on_range``) and at the optimum
 (``concave_at_optimum``: every route's fidelity below ``envelope_exact_below_fidelity``, the
@@ -138,32 +140,31 @@ class ConvexQNUM:
         sc = self.scenario
         R = len(self.hi)
         concave_range, f_concave = self.concavity()
-        if any(env is None for env in self.envelopes):
-            dead = [r for r, env in enumerate(self.envelopes) if env is None]
-            return Solution(status=Status.INFEASIBLE, objective=None, bound=None, values={},
-                            solver="cvxpy-" + solver.lower(), seconds=time.perf_counter() - t0,
-                            message=f"routes {dead} cannot reach positive utility: their decoherence "
-                                    "factor alone is below the utility's threshold")
+
+        def failed(status, message):
+            return Solution(status=status, objective=None, bound=None, values={}, message=message,
+                            solver="cvxpy-" + solver.lower(), seconds=time.perf_counter() - t0)
+
+        dead = pb.dead_routes_message()
+        if dead:
+            return failed(Status.INFEASIBLE, dead)
+        width = 0.5 * (self.hi - pb.z0)
         if not self.exact:
             # first round: cuts spread over the whole range of each route
-            self._set_cuts(0.5 * (pb.z0 + self.hi), 0.5 * (self.hi - pb.z0))
+            self._set_cuts(pb.z0 + width, width)
         best = None
         bound = np.inf
         rounds = 0
-        width = 0.5 * (self.hi - pb.z0)
         while True:
             rounds += 1
             try:
                 self.problem.solve(solver=solver)
             except cp.error.SolverError as exc:
-                return Solution(status=Status.ERROR, objective=None, bound=None, values={},
-                                solver="cvxpy-" + solver.lower(), seconds=time.perf_counter() - t0,
-                                message=f"conic solver failed: {exc}")
+                return failed(Status.ERROR, f"conic solver failed: {exc}; solve_global needs no conic solver")
             if self.problem.status != "optimal" or self.u.value is None:
                 # an inaccurate solve gives no trustworthy bound
-                return Solution(status=Status.ERROR, objective=None, bound=None, values={},
-                                solver="cvxpy-" + solver.lower(), seconds=time.perf_counter() - t0,
-                                message=f"conic solver status {self.problem.status}")
+                return failed(Status.ERROR, f"conic solver status {self.problem.status}; "
+                                            "solve_global needs no conic solver")
             bound = min(bound, float(self.problem.value))
             # the conic point refined by SLSQP on the envelope objective (the conic solver's
             # exponential-cone accuracy leaves rates ~1e-4 off along the objective's flat directions)

@@ -204,6 +204,15 @@ class _Problem:
         scale = np.minimum(1.0, np.min(np.where(self.A > 0, ratio[:, None], np.inf), axis=0))
         return np.concatenate([u + np.log(scale * (1 - 1e-15)), y])
 
+    def dead_routes_message(self):
+        """Why the problem is infeasible, or None: routes whose decoherence factor alone keeps
+        them below the utility's threshold (``log W_r <= offset_r <= z0``)."""
+        dead = np.flatnonzero(self.offset <= self.z0)
+        if not dead.size:
+            return None
+        return (f"routes {dead.tolist()} cannot reach positive utility: their decoherence factor "
+                "alone is below the utility's threshold; lower decoherence_rate_per_s or shorten them")
+
     def polished(self, v0, envelopes=None):
         """``v0`` refined by SLSQP on the objective — the true one, or with ``envelopes`` (one
         :class:`Envelope` per route) the envelope objective; ``v0`` itself if that does not
@@ -366,12 +375,10 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
     R = len(sc.routes)
     # boxes are over log W_r = Z_r + offset_r: above z0 for positive utility, at most offset_r
     lo0, hi0 = np.full(R, pb.z0), pb.offset.copy()
-    dead = np.flatnonzero(hi0 <= lo0)
-    if dead.size:   # decoherence alone pushes these routes below E = 0
+    dead = pb.dead_routes_message()
+    if dead:
         return Solution(status=Status.INFEASIBLE, objective=None, bound=None, values={},
-                        solver="qnum-envelope-bb", seconds=time.perf_counter() - t0,
-                        message=f"routes {dead.tolist()} cannot reach positive utility: their "
-                                "decoherence factor alone is below the utility's threshold")
+                        solver="qnum-envelope-bb", seconds=time.perf_counter() - t0, message=dead)
     v, ub = _solve_box(pb, lo0, hi0)
     if v is None:
         # the problem itself is always feasible (tiny rates at high fidelity), so this is a
