@@ -5,8 +5,12 @@ update ``u_r = log x_r`` from path prices; link controllers update ``y_l = log w
 the routes' marginal utilities and their price, and prices ``lambda_l`` from the
 normalized load ``sum x / d_l + w_l - 1``. Step sizes ``a`` (primal) and ``b`` (dual; defaults
 chosen on the dumbbell and NSFNet instances of the tests — fixed steps can still diverge,
-see RESULTS.md)
-are qnum's choices; no latency or message model here (not implemented yet).
+see RESULTS.md) are qnum's choices.
+
+This is the compact array form (one uniform ``latency`` for every message). The full model —
+q-datagrams and ACKs with per-link latency, PI prices, the local variant — is
+:func:`qnum.solvers.qnum_messages.qprimaldual_messages`, which the tests check against this
+function iterate for iterate at zero latency.
 """
 
 from __future__ import annotations
