@@ -38,7 +38,7 @@ def run_policy(scenario, policy: str, options: dict) -> dict:
     t0 = time.perf_counter()
     if policy not in POLICIES:
         raise ScenarioError("policy", policy, "must be one of " + ", ".join(POLICIES))
-    werner = None
+    w = None                      # link Werner parameters, where the policy sets them
     if policy.startswith("qprimaldual"):
         iters = int(options.get("iters") or options.get("slots") or DEFAULT_ITERS)
         hop_delay = options.get("hop_delay") or 0
@@ -51,20 +51,18 @@ def run_policy(scenario, policy: str, options: dict) -> dict:
             raise ScenarioError("pi_gain", gain, "must be a number >= 0")
         U, x, w = qprimaldual_messages(scenario, iters=iters, hop_delay=hop_delay, pi_gain=float(gain),
                                        variant="local" if policy == "qprimaldual-local" else "exact")
-        werner = dict(zip(scenario.link_names, w.tolist()))
     elif policy == "max-fidelity":
         U, x, w = max_fidelity(scenario)
-        werner = dict(zip(scenario.link_names, w.tolist()))
     else:
         run = fixed_fidelity_equal_shares if policy == "fixed-fidelity" else rate_only_num
         U, x = run(scenario)
-    w_arr = np.array(list(werner.values())) if werner else None
     # dynamics stopped early may still overshoot capacity: report it instead of hiding it
     # (over 0.1 % of a link's capacity the final point is called infeasible)
-    violation = (float(np.max((scenario.incidence @ x) / scenario.capacity_scale + w_arr - 1.0))
-                 if w_arr is not None else None)
+    violation = (None if w is None
+                 else float(np.max((scenario.incidence @ x) / scenario.capacity_scale + w - 1.0)))
     return {"status": "feasible" if violation is None or violation <= 1e-3 else "infeasible",
-            "policy": policy, "utility": U, "rates": x.tolist(), "werner": werner,
+            "policy": policy, "utility": U, "rates": x.tolist(),
+            "werner": None if w is None else dict(zip(scenario.link_names, w.tolist())),
             "max_capacity_violation": violation, "seconds": time.perf_counter() - t0}
 
 
