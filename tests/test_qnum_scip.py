@@ -23,7 +23,10 @@ def scip_optimum(sc, time_limit=60.0):
     from pyscipopt import Model, exp, log
     A, d, om = sc.incidence, sc.capacity_scale, sc.weights
     L, R = A.shape
-    w0 = {"distillable": 0.7476, "secret-key": 0.7797, "negativity": 1 / 3}[sc.utility]  # just below E = 0
+    # Werner parameters just below each utility's zero (hashing: F = 0.81071 ↔ W = 0.747614;
+    # 1 − 2h((1 − W)/2) = 0 at W = 0.779944; negativity at W = 1/3): a valid variable bound,
+    # the constraint E ≥ 1e-12 below does the rest
+    w0 = {"distillable": 0.7476, "secret-key": 0.7799, "negativity": 1 / 3}[sc.utility]
     m = Model()
     m.hideOutput()
     m.setParam("limits/gap", 1e-7)
