@@ -5,7 +5,7 @@ import pytest
 from scipy.integrate import quad
 
 from qnum.bench.mqce_theory import (alpha_step, fc_average_capacitance, first_transition,
-                                    mst_bottlenecks, mst_longest_link, mst_min_capacitance,
+                                    mst_bottlenecks, mst_longest_link,
                                     mst_threshold_alpha, square_distance_pdf)
 from qnum.networks.relay import from_coordinates, random_square
 from qnum.physics import plob_capacitance
@@ -87,12 +87,6 @@ def test_alpha_zero_minimum_capacitance_is_the_weakest_mst_link(seed):
     iu = np.triu_indices(200, 1)
     weakest = minimum_spanning_tree(squareform(pdist(sc.coordinates_km))).data.max()
     assert r.capacitance[iu].min() == pytest.approx(float(plob_capacitance(weakest, 1.0)), rel=1e-12)
-
-
-def test_mst_min_capacitance_is_the_capacitance_of_the_predicted_longest_link():
-    for boundary in (True, False):
-        expected = float(plob_capacitance(mst_longest_link(300, 10.0, boundary), 1.0))
-        assert mst_min_capacitance(300, 10.0, 1.0, boundary) == pytest.approx(expected, rel=1e-12)
 
 
 @pytest.mark.parametrize("distance,p", [(0.3, 0.1), (3.0, 0.05), (8.0, 0.1)])
