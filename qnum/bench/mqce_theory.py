@@ -159,9 +159,9 @@ def mst_longest_link(nodes: int, side: float, boundary: bool = True) -> float:
     if not boundary:
         return float(side * np.sqrt((np.log(nodes) + np.euler_gamma) / (np.pi * nodes)))
     r_star = np.sqrt(np.log(nodes) / (np.pi * nodes))
-    tail = lambda r: 1.0 - np.exp(-_expected_isolated(r, nodes)) if r < 0.5 else 1.0
     # P(M > r) is negligible beyond a few r*; the disk-area formulas need r < L/2 (N ≳ 20)
     upper = min(0.5, 8 * r_star)
+    tail = lambda r: 1.0 - np.exp(-_expected_isolated(r, nodes))
     return float(side * quad(tail, 0, upper, limit=200, points=[r_star])[0])
 
 
@@ -196,11 +196,14 @@ def first_transition(distance: float, decay_length: float, p: float, k_max: int 
     if not 0 < p < 1:
         raise ValueError(f"p = {p}: needs 0 < p < 1 (with p = 0 relays are free and α̃ = 1)")
     k_max = k_max or int(4 * distance / decay_length) + 50
-    k = np.arange(1, k_max + 1)
-    gain = plob_capacitance(distance / (k + 1), decay_length) - plob_capacitance(distance, decay_length)
-    a_k = gain / (gain + k * abs(np.log1p(-p)))
-    best = int(np.argmax(a_k))
-    return float(a_k[best]), int(k[best])
+    while True:
+        k = np.arange(1, k_max + 1)
+        gain = plob_capacitance(distance / (k + 1), decay_length) - plob_capacitance(distance, decay_length)
+        a_k = gain / (gain + k * abs(np.log1p(-p)))
+        best = int(np.argmax(a_k))
+        if best < k_max - 1:         # an interior maximum: a_k falls beyond it
+            return float(a_k[best]), int(k[best])
+        k_max *= 2
 
 
 def mst_threshold_alpha(side: float, decay_length: float, p: float) -> float:
