@@ -33,6 +33,7 @@ import numpy as np
 
 from qnum.solvers import mqce_kernels as kernels
 
+
 @dataclass
 class MQCEResult:
     """Per-pair optimum of an MQCE scenario.

@@ -62,23 +62,22 @@ def solve_pollack(scenario, build_edges=True) -> MQCEResult:
 
 
 def _finish(scenario, best_e, best_q, best_k, levels, k, t0, method):
+    """The per-pair arrays with diagonal 0, and the network rebuilt from ``levels`` (if given)."""
     hops = best_k + 1
     np.fill_diagonal(hops, 0)
     eff = best_e.copy()
     cap = best_q.copy()
     np.fill_diagonal(eff, 0.0)
     np.fill_diagonal(cap, 0.0)
-    edges, between = (optimal_network(scenario.capacitance, cap, hops, levels, with_betweenness=True)
+    edges, between = (optimal_network(scenario.capacitance, cap, hops, levels)
                       if levels is not None else (None, None))
     return MQCEResult(eff, cap, hops, edges, k, time.perf_counter() - t0, method, between)
 
 
-def optimal_network(C, cap, hops, levels, with_betweenness=False):
-    """Union of the optimal paths of all pairs i < j, as sorted (i, j) with i < j.
-
-    With ``with_betweenness``, also the count of optimal paths through each node as an
-    intermediate node (each path's inner nodes once; its ends never).
-    """
+def optimal_network(C, cap, hops, levels):
+    """(edges, betweenness): the union of the optimal paths of all pairs i < j, as sorted
+    (i, j) with i < j, and per node the count of those paths through it as an intermediate
+    node (each path's inner nodes once; its ends never)."""
     n = C.shape[0]
     between = np.zeros(n, dtype=np.int64)
     edge = np.zeros((n, n), dtype=bool)
@@ -109,4 +108,4 @@ def optimal_network(C, cap, hops, levels, with_betweenness=False):
     edge[np.minimum(cur, jj), np.maximum(cur, jj)] = True
     e_i, e_j = np.nonzero(edge)
     edges = [(int(x), int(y)) for x, y in zip(e_i, e_j)]
-    return (edges, between) if with_betweenness else edges
+    return edges, between
