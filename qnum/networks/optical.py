@@ -100,6 +100,10 @@ class OpticalNetwork:
         return self.offsets.index(offset)
 
 
+#: qnum's stand-in insertion loss of a DWDM (de)multiplexer per channel, dB
+DWDM_IL_DB = 2.0
+
+
 def make_device(name, dtype, ports, n_channels, loss_dB=None, *, il_dB=None):
     """Build and validate a device; a default tensor follows the device semantics table.
 
@@ -123,7 +127,7 @@ def make_device(name, dtype, ports, n_channels, loss_dB=None, *, il_dB=None):
             t[0, 1:, :] = il
             t[1:, 0, :] = il
         elif dtype == "DWDM":  # common port 0 -> port p carries channel p-1 only
-            il = 2.0 if il_dB is None else il_dB
+            il = DWDM_IL_DB if il_dB is None else il_dB
             for p in range(1, ports):
                 if p - 1 < n_channels:
                     t[0, p, p - 1] = il
@@ -242,9 +246,9 @@ def dser_network(first="WSS", forwarding="OS", n_pairs=4, users_per_device=2,
         # behind a DWDM, DWDM port p carries channel index p - 1: device j gets offset ∓(1 + j // 2)
         mux_port = j + 1 if first != "DWDM" else offsets.index((-1) ** (j + 1) * (1 + j // 2)) + 1
         if kind == "DWDM" and first == "DWDM":
-            # a DWDM fed one channel passes it to its port 1 only (2 dB, like make_device's default)
+            # a DWDM fed one channel passes it to its port 1 only
             loss = [[[None] * len(offsets) for _ in range(upd + 1)] for _ in range(upd + 1)]
-            loss[0][1][mux_port - 1] = loss[1][0][mux_port - 1] = 2.0
+            loss[0][1][mux_port - 1] = loss[1][0][mux_port - 1] = DWDM_IL_DB
             devices[f"f{j}"]["loss_dB"] = loss
         links.append({"a": ["mux", mux_port], "b": [f"f{j}", 0], "length_km": 1.0})
         for p in range(1, upd + 1):
