@@ -18,8 +18,8 @@ import time
 import numpy as np
 
 from qnum.networks.relay import random_square
-from qnum.solvers.mqce_fast import solve_alpha_sweep, solve_fast
-from qnum.solvers.pollack import solve_pollack
+from qnum.solvers.mqce.fast import solve_alpha_sweep, solve_fast
+from qnum.solvers.mqce.pollack import solve_pollack
 
 solve_fast(random_square(10, 10.0, 1.0, 0.1, 0.5, seed=0))      # compile / load the kernels
 

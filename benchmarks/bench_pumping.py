@@ -17,7 +17,7 @@ import numpy as np
 
 from qnum.models.pumping import AlphaFair
 from qnum.networks.pumping import random_network
-from qnum.solvers.pumping_online import simulate
+from qnum.solvers.pumping.online import simulate
 
 
 def peak_rss_gb() -> float:

@@ -13,7 +13,7 @@ import sys
 import warnings
 
 from qnum.networks.repeater import nsfnet
-from qnum.solvers.qnum_global import solve_global
+from qnum.solvers.repeater.branch_and_bound import solve_global
 
 
 def main(pairs=(5, 10, 20, 30, 40), seeds=(0, 1, 2)):
@@ -32,7 +32,7 @@ def dynamics(iters=10000, seeds=(0, 1, 2)):
     """QPrimalDual: wall time of ``iters`` iterations on NSFNet 20 pairs, gap to the optimum."""
     import time
 
-    from qnum.solvers.qnum_primaldual import qprimaldual
+    from qnum.solvers.repeater.primaldual import qprimaldual
     print("\n| utility | seed | QPrimalDual iterations | seconds | utility | relative gap to optimum | max capacity violation |")
     print("|---|---|---|---|---|---|---|")
     for utility in ("distillable", "negativity", "secret-key"):
@@ -48,7 +48,7 @@ def dynamics(iters=10000, seeds=(0, 1, 2)):
 
 def convex(seeds=(0, 1, 2)):
     """The CVXPY convex model vs the branch and bound on NSFNet 20 pairs."""
-    from qnum.models.qnum import ConvexQNUM
+    from qnum.models.repeater import ConvexQNUM
     warnings.simplefilter("ignore")
     print("| utility | seed | convex status | envelope exact at optimum | conic solves | convex s (build + solve) "
           "| B&B status | B&B s | convex − B&B (relative) |")
@@ -69,7 +69,7 @@ def convex(seeds=(0, 1, 2)):
 def latency():
     """Slots until the utility stays within 1 % of the optimum with capacity violation ≤ 1 %."""
     from qnum.networks.repeater import dumbbell
-    from qnum.solvers.qnum_messages import qprimaldual_messages
+    from qnum.solvers.repeater.messages import qprimaldual_messages
     warnings.simplefilter("ignore")
     print("| instance | hop delay (slots/link) | prices | slots to 1 % | final relative gap | final max violation |")
     print("|---|---|---|---|---|---|")

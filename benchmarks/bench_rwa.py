@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from qnum.bench.report import format_table
-from qnum.bench.rwa import _seq_b, bench_rows, scenario_from_dict
+from qnum.families.rwa import _seq_b, bench_rows, scenario_from_dict
 from qnum.models.rwa import RWAModel
 from qnum.networks.optical import LockState, dser_network, network_from_dict, tell_ps
-from qnum.solvers.dser import run_events
+from qnum.solvers.rwa.dser import run_events
 
 
 def main(out: Path) -> None:
@@ -84,7 +84,7 @@ def main(out: Path) -> None:
     fig.savefig(out / "rwa_served.png", dpi=110)
 
     sc = scenario_from_dict({"kind": "rwa", "builder": {"first": "WSS", "forwarding": "OS", "n_pairs": 20},
-                             "events": __import__("qnum.bench.rwa", fromlist=["x"])._seq_a()})
+                             "events": __import__("qnum.families.rwa", fromlist=["x"])._seq_a()})
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for pol in ("dser", "frfs"):
         _, trace = run_events(sc.net, sc.events, pol, sc.physics, sc.n_cap)
@@ -100,7 +100,7 @@ def main(out: Path) -> None:
 
 def nsfnet_study(out: Path, seeds=range(20)) -> None:
     """Optimum vs DSER vs FRFS on the final active sets of random NSFNet-fabric instances."""
-    from qnum.bench.rwa import random_events, simulate_json, solve_json
+    from qnum.families.rwa import random_events, simulate_json, solve_json
     from qnum.networks.optical import nsfnet_network
     lines = ["| fabric | seed | active | served opt / dser / frfs | key rate opt | dser | frfs | jain opt / dser / frfs | ILP s |",
              "|---|---|---|---|---|---|---|---|---|"]

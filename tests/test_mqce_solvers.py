@@ -11,8 +11,8 @@ from qnum.cli import main
 from qnum.errors import ScenarioError
 from qnum.networks.relay import from_coordinates, from_fiber_graph, random_square
 from qnum.physics import plob_capacitance
-from qnum.solvers.mqce_fast import solve_alpha_sweep, solve_fast
-from qnum.solvers.pollack import solve_pollack
+from qnum.solvers.mqce.fast import solve_alpha_sweep, solve_fast
+from qnum.solvers.mqce.pollack import solve_pollack
 
 
 def _enumerate_optimal(sc):
@@ -164,7 +164,7 @@ def test_alpha_sweep_equals_separate_solves(seed):
 
 @pytest.mark.parametrize("seed", range(8))
 def test_observables_against_enumerated_paths(seed):
-    from qnum.bench.mqce_observables import observables
+    from qnum.solvers.mqce.observables import observables
     rng = np.random.default_rng(seed)
     sc = random_square(6, float(rng.uniform(2, 12)), 1.0, float(rng.uniform(0.01, 0.3)),
                        float(rng.uniform(0.05, 0.95)), seed=seed)
@@ -185,7 +185,7 @@ def test_observables_against_enumerated_paths(seed):
 
 @pytest.mark.parametrize("seed", range(8))
 def test_optimal_path_is_optimal_and_in_network(seed):
-    from qnum.solvers.mqce_fast import optimal_path
+    from qnum.solvers.mqce.fast import optimal_path
     sc = random_square(25, 8.0, 1.0, p_malicious=0.02 * seed, alpha=0.1 * seed, seed=seed)
     r = solve_fast(sc)
     net = set(r.edges)
@@ -206,7 +206,7 @@ def test_optimal_path_is_optimal_and_in_network(seed):
 @pytest.mark.parametrize("seed", range(10))
 def test_max_bottleneck_matches_widest_paths(seed):
     """The kernel's spanning-tree bottlenecks equal widest-path values by brute force (disconnected too)."""
-    from qnum.solvers.mqce_kernels import max_bottleneck
+    from qnum.solvers.mqce.kernels import max_bottleneck
     rng = np.random.default_rng(seed)
     n = int(rng.integers(2, 9))
     R = np.full((n, n), -1, dtype=np.int32)

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from qnum.bench.mqce_theory import (alpha_step, fc_average_capacitance, first_transition,
+from qnum.solvers.mqce.theory import (alpha_step, fc_average_capacitance, first_transition,
                                     mst_bottlenecks, mst_longest_link,
                                     mst_threshold_alpha, square_distance_pdf)
 from qnum.networks.relay import from_coordinates, random_square
 from qnum.physics import plob_capacitance
-from qnum.solvers.mqce_fast import solve_fast
+from qnum.solvers.mqce.fast import solve_fast
 
 
 def test_square_distance_law_against_monte_carlo():

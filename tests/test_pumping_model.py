@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from qnum.models.pumping import AlphaFair
 from qnum.networks.pumping import PumpingScenario, four_node_example, random_network, table_i
 from qnum.solution import Status
-from qnum.solvers.pumping_separable import solve_separable
-from qnum.solvers.timesharing import decompose_marginals
+from qnum.solvers.pumping.separable import solve_separable
+from qnum.solvers.pumping.timesharing import decompose_marginals
 
 
 def brute_force(sc, alpha):
@@ -179,7 +179,7 @@ def test_matching_oracle_handles_tiny_gains_alpha_two(seed):
 
 @pytest.mark.parametrize("family", ["at-most-k", "matching"])
 def test_oracles_match_enumeration_on_random_gains(family):
-    from qnum.solvers.pumping_oracles import TopologyOracle, enumerate_topologies
+    from qnum.solvers.pumping.oracles import TopologyOracle, enumerate_topologies
 
     rng = np.random.default_rng(0)
     for trial in range(60):

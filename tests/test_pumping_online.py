@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from qnum.bench.convergence import compare
-from qnum.bench.pumping import round_robin_target
+from qnum.bench.compare import compare
+from qnum.families.pumping import round_robin_target
 from qnum.models.pumping import AlphaFair
 from qnum.networks.pumping import four_node_example, random_network, table_i
-from qnum.solvers.pumping_online import simulate
+from qnum.solvers.pumping.online import simulate
 from qnum.utility import total_utility
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from qnum.networks.repeater import dumbbell, nsfnet, two_user
-from qnum.solvers.qnum_baselines import fixed_fidelity_equal_shares, rate_only_num
-from qnum.solvers.qnum_global import solve_global
+from qnum.solvers.repeater.baselines import fixed_fidelity_equal_shares, rate_only_num
+from qnum.solvers.repeater.branch_and_bound import solve_global
 
 
 @pytest.mark.parametrize("sc", [two_user(), dumbbell(6, backbone_km=20), nsfnet(10, seed=3),

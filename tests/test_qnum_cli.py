@@ -114,7 +114,7 @@ def test_shipped_scenarios_are_the_builders_instances(name, builder, capsys):
     from pathlib import Path
 
     import qnum
-    from qnum.solvers.qnum_global import solve_global
+    from qnum.solvers.repeater.branch_and_bound import solve_global
     path = Path(qnum.__file__).parent / "data" / "qnum" / name
     rc, out = _cli(["solve", str(path), "--json"], capsys)
     d = json.loads(out.out)

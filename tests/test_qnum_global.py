@@ -5,7 +5,7 @@ import pytest
 
 from qnum.networks.repeater import dumbbell, from_links, nsfnet, two_user
 from qnum.physics.werner import UTILITIES, fidelity_from_werner
-from qnum.solvers.qnum_global import Envelope, inflection, log_utility, solve_global, zero_utility_log_werner
+from qnum.solvers.repeater.branch_and_bound import Envelope, inflection, log_utility, solve_global, zero_utility_log_werner
 
 
 @pytest.mark.parametrize("server_km,utility,x,F,U", [
@@ -117,7 +117,7 @@ def test_decoherence_can_make_a_route_useless():
 @pytest.mark.parametrize("seed", range(20))
 def test_box_centre_lies_inside_feasible_boxes(seed):
     """The LP start of a box: inside it when the box is non-empty, None when it is empty."""
-    from qnum.solvers.qnum_global import _box_centre
+    from qnum.solvers.repeater.branch_and_bound import _box_centre
     rng = np.random.default_rng(seed)
     A = (rng.random((5, 4)) < 0.5).astype(float)
     A[rng.integers(0, 5, 4), np.arange(4)] = 1.0

@@ -5,7 +5,7 @@ import pytest
 
 from qnum.errors import ScenarioError
 from qnum.physics.werner import distillable, fidelity_from_werner
-from qnum.solvers.qnum_local import solve_qnum
+from qnum.solvers.repeater.local import solve_qnum
 
 LINKS = {"u1": 2.0, "u2": 2.0, "s": 2.0}
 ROUTES = [(["u1", "s"], 1.0), (["u2", "s"], 1.0)]
@@ -64,9 +64,9 @@ def test_kkt_stationarity():
 
 def test_local_solve_accounts_for_decoherence():
     """With decoherence the local solve reaches the (lower) decohered optimum of the global solver."""
-    from qnum.bench.qnum_family import solve_local
+    from qnum.families.repeater import solve_local
     from qnum.networks.repeater import dumbbell
-    from qnum.solvers.qnum_global import solve_global
+    from qnum.solvers.repeater.branch_and_bound import solve_global
     sc = dumbbell(3)
     sc.decoherence_rate_per_s = 400.0
     g, loc = solve_global(sc), solve_local(sc)

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from qnum.networks.repeater import dumbbell, nsfnet, two_user
-from qnum.solvers.qnum_baselines import fixed_fidelity_equal_shares, max_fidelity, rate_only_num
-from qnum.solvers.qnum_global import solve_global
-from qnum.solvers.qnum_messages import _delay_tables, hop_delays, qprimaldual_messages
-from qnum.solvers.qnum_primaldual import qprimaldual
+from qnum.solvers.repeater.baselines import fixed_fidelity_equal_shares, max_fidelity, rate_only_num
+from qnum.solvers.repeater.branch_and_bound import solve_global
+from qnum.solvers.repeater.messages import _delay_tables, hop_delays, qprimaldual_messages
+from qnum.solvers.repeater.primaldual import qprimaldual
 
 
 @pytest.mark.parametrize("sc", [two_user(), dumbbell(4), nsfnet(10, seed=1), nsfnet(6, utility="secret-key")])

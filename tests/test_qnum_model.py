@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from qnum.models.qnum import solve_convex
+from qnum.models.repeater import solve_convex
 from qnum.networks.repeater import dumbbell, from_links, nsfnet, two_user
-from qnum.solvers.qnum_global import solve_global
+from qnum.solvers.repeater.branch_and_bound import solve_global
 
 
 @pytest.mark.parametrize("server_km,utility,x,F,U", [
@@ -28,7 +28,7 @@ def kkt_residual(sc, s):
     ∇f = J^T λ, independently of any solver's duals.
     """
     from scipy.optimize import nnls
-    from qnum.solvers.qnum_global import log_utility
+    from qnum.solvers.repeater.branch_and_bound import log_utility
     A, d, om = sc.incidence, sc.capacity_scale, sc.weights
     x = np.array(s.values["rates"])
     w = np.array([s.values["werner"][n] for n in sc.link_names])

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from qnum.networks.repeater import dumbbell, nsfnet
-from qnum.solvers.qnum_global import solve_global
+from qnum.solvers.repeater.branch_and_bound import solve_global
 
 from qnum.physics.werner import link_capacity_scale
-from qnum.solvers.qnum_local import solve_qnum
-from qnum.solvers.qnum_primaldual import qprimaldual
+from qnum.solvers.repeater.local import solve_qnum
+from qnum.solvers.repeater.primaldual import qprimaldual
 
 
 def test_two_user_within_1_percent():

@@ -11,9 +11,9 @@ import math
 import numpy as np
 import pytest
 
-from qnum.models.qnum import solve_convex
+from qnum.models.repeater import solve_convex
 from qnum.networks.repeater import from_links, two_user
-from qnum.solvers.qnum_global import solve_global
+from qnum.solvers.repeater.branch_and_bound import solve_global
 
 pyscipopt = pytest.importorskip("pyscipopt")
 

@@ -156,7 +156,7 @@ def test_shipped_toml_scenario_matches_the_json_one_and_applies_its_objective():
     import json
     from pathlib import Path
 
-    from qnum.bench.rwa import scenario_from_dict, solve_json
+    from qnum.families.rwa import scenario_from_dict, solve_json
     from qnum.networks.io import read_scenario_data
     data_dir = Path(__file__).resolve().parents[1] / "qnum" / "data" / "rwa"
     toml = read_scenario_data(data_dir / "dser-wss-os-maxmin.toml")
@@ -182,7 +182,7 @@ def test_paper_cases_ilp_matches_brute_force(case):
 
 @pytest.mark.parametrize("case", [1, 2, 3, 4, 5])
 def test_paper_cases_optimum_serves_at_least_the_online_schemes(case):
-    from qnum.bench.rwa import _seq_a, _seq_b, scenario_from_dict, simulate_json, solve_json
+    from qnum.families.rwa import _seq_a, _seq_b, scenario_from_dict, simulate_json, solve_json
     for events in (_seq_a(), _seq_b()):
         sc = scenario_from_dict({"kind": "rwa", "builder": {"case": case, "n_pairs": 20}, "events": events})
         opt = solve_json(sc, {"time_limit": 60})

@@ -7,12 +7,12 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import qnum
-from qnum.bench.rwa import bench_rows
+from qnum.families.rwa import bench_rows
 from qnum.cli import main
 from qnum.errors import ScenarioError
 from qnum.models.rwa import candidate_paths, validate_allocation
 from qnum.networks.optical import LockState, dser_network, network_from_dict
-from qnum.solvers.dser import OnlineRouter
+from qnum.solvers.rwa.dser import OnlineRouter
 
 EXAMPLE = Path(qnum.__file__).parent / "data" / "rwa" / "dser-wss-os.json"
 

@@ -7,7 +7,7 @@
     'compare'
 """
 
-_LAZY = {"compare": "qnum.bench.convergence", "ConvergenceReport": "qnum.bench.convergence"}
+_LAZY = {"compare": "qnum.bench.compare", "ConvergenceReport": "qnum.bench.compare"}
 
 
 def __getattr__(name):

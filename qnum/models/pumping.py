@@ -17,7 +17,7 @@ e among them. The hull of k-subset indicators is the hypersimplex
 ``Σ_k q_ck <= 1`` and ``r_e = Σ_c π_c s_ce Σ_k f_k x_cke`` is exact.
 
 Matchings and explicit lists have no such compact form here; they are solved by column
-generation with a certified Frank–Wolfe bound (:mod:`qnum.solvers.pumping_colgen`).
+generation with a certified Frank–Wolfe bound (:mod:`qnum.solvers.pumping.colgen`).
 
 Build, solve and read back are separate steps: ``model.problem`` is the CVXPY problem of
 the compact form, inspectable before ``model.solve()``.
@@ -35,8 +35,8 @@ from qnum.errors import ScenarioError
 from qnum.networks.pumping import AT_MOST_K
 from qnum.solution import Solution, Status
 from qnum.solvers.conic import solve_problem
-from qnum.solvers.pumping_oracles import TopologyOracle
-from qnum.solvers.timesharing import Schedule
+from qnum.solvers.pumping.oracles import TopologyOracle
+from qnum.solvers.pumping.timesharing import Schedule
 from qnum.utility import cvxpy_utility, marginal_utility, parse_alpha, total_utility
 
 METHODS = ("auto", "separable", "cvxpy", "column-generation", "enumeration")
@@ -195,7 +195,7 @@ class AlphaFair:
         return Solution(status, objective=objective, bound=bound, values=values, solver=solver, message=message)
 
     def _solve_separable(self, tol, time_limit) -> Solution:
-        from qnum.solvers.pumping_separable import solve_separable, solve_throughput
+        from qnum.solvers.pumping.separable import solve_separable, solve_throughput
 
         sc = self.scenario
         if not (self.compact and sc.independent) or math.isinf(self.alpha):
@@ -273,7 +273,7 @@ class AlphaFair:
 
     def _dual_bound(self) -> float:
         """Exact Lagrangian bound at the solver's capacity-constraint prices (independent SKRs)."""
-        from qnum.solvers.pumping_dual import dual_bound
+        from qnum.solvers.pumping.dual import dual_bound
 
         sc = self.scenario
         lam = self._vars["capacity"].dual_value
@@ -309,7 +309,7 @@ class AlphaFair:
         return TopologyOracle(self.scenario).linear_max(mu / total)
 
     def _solve_columns(self, tol, time_limit, columns, solver) -> Solution:
-        from qnum.solvers.pumping_colgen import solve_column_generation
+        from qnum.solvers.pumping.colgen import solve_column_generation
 
         sc = self.scenario
         res = solve_column_generation(sc, self.alpha, self.weights, tol=tol, time_limit=time_limit,

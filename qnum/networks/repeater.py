@@ -140,7 +140,7 @@ class RepeaterScenario:
 
         Examples
         --------
-        >>> from qnum.bench.qnum_family import scenario_from_dict
+        >>> from qnum.families.repeater import scenario_from_dict
         >>> d = two_user().to_dict()
         >>> d["routes"][0], scenario_from_dict(d).incidence.tolist() == two_user().incidence.tolist()
         ({'links': ['u1', 's'], 'weight': 1.0}, True)

@@ -8,7 +8,7 @@ hand-off) live beside them. The pumping schedulers are reachable here too::
     'simulate'
 """
 
-_LAZY = {"simulate_pumping": ("qnum.solvers.pumping_online", "simulate")}
+_LAZY = {"simulate_pumping": ("qnum.solvers.pumping.online", "simulate")}
 
 
 def __getattr__(name):

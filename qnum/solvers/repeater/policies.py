@@ -24,7 +24,7 @@ def run_policy(scenario, policy: str, options: dict) -> dict:
 
     Options: ``iters`` (or ``slots``) — controller slots of the dynamics; ``hop_delay`` —
     slots the classical messages take per link (the message-level simulation of
-    :mod:`qnum.solvers.qnum_messages`; steps are divided by the longest round trip + 1, so
+    :mod:`qnum.solvers.repeater.messages`; steps are divided by the longest round trip + 1, so
     give proportionally more slots); ``pi_gain`` — proportional gain of the price controller.
 
     Examples
@@ -33,8 +33,8 @@ def run_policy(scenario, policy: str, options: dict) -> dict:
     >>> round(run_policy(two_user(), "qprimaldual", {})["utility"], 3)
     6.422
     """
-    from qnum.solvers.qnum_baselines import fixed_fidelity_equal_shares, max_fidelity, rate_only_num
-    from qnum.solvers.qnum_messages import qprimaldual_messages
+    from qnum.solvers.repeater.baselines import fixed_fidelity_equal_shares, max_fidelity, rate_only_num
+    from qnum.solvers.repeater.messages import qprimaldual_messages
     t0 = time.perf_counter()
     if policy not in POLICIES:
         raise ScenarioError("policy", policy, "must be one of " + ", ".join(POLICIES))

@@ -8,11 +8,11 @@ max_u min(Q_{k-1}(i, u), C(u, j))), and the efficiency of pair (i, j) is
 E*_ij = max_k (1 − α)·Q_k(i, j) + α·k·log(1 − p), the first (smallest) k kept on ties
 exactly as the paper's code does; then hops = k + 1 links and capacitance = Q_k.
 
-Each source row is an independent DP; :mod:`qnum.solvers.mqce_kernels` runs the rows in
+Each source row is an independent DP; :mod:`qnum.solvers.mqce.kernels` runs the rows in
 parallel in compiled code with three exact prunings (sorted neighbor lists that stop each
 scan at the current bottleneck, saturation at the maximal bottleneck read off a maximum
 spanning tree, and a per-row efficiency bound). The paper's Pollack iteration
-(:mod:`qnum.solvers.pollack`) multiplies whole matrices until nothing changes: O(N^3) per
+(:mod:`qnum.solvers.mqce.pollack`) multiplies whole matrices until nothing changes: O(N^3) per
 level, without pruning.
 
 Exactness: the values Q_k are link capacitances themselves (min/max only), so both
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qnum.solvers import mqce_kernels as kernels
+from qnum.solvers.mqce import kernels
 
 
 @dataclass

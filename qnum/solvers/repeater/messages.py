@@ -27,7 +27,7 @@ Variants (``variant``):
   path price still travels. Its fixed point differs from the optimum (reported as a gap).
 
 Decoherence is always accounted for through the scenario's ``route_log_decay`` (``o_r``).
-With ``hop_delay = 0`` the dynamics coincide with :func:`qnum.solvers.qnum_primaldual.qprimaldual`
+With ``hop_delay = 0`` the dynamics coincide with :func:`qnum.solvers.repeater.primaldual.qprimaldual`
 iterate by iterate (tested).
 """
 
@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from qnum.networks.repeater import RepeaterScenario
-from qnum.solvers.qnum_global import log_utility
+from qnum.solvers.repeater.branch_and_bound import log_utility
 
 VARIANTS = ("exact", "local")
 

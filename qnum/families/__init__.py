@@ -31,10 +31,10 @@ from qnum.errors import ScenarioError
 
 #: bench name -> module path. Order is the order ``qnum bench`` runs them.
 FAMILY_MODULES = {
-    "pumping": "qnum.bench.pumping",
-    "rwa": "qnum.bench.rwa",
-    "mqce": "qnum.bench.mqce",
-    "qnum": "qnum.bench.qnum_family",
+    "pumping": "qnum.families.pumping",
+    "rwa": "qnum.families.rwa",
+    "mqce": "qnum.families.mqce",
+    "qnum": "qnum.families.repeater",
 }
 
 

@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from qnum.bench.convergence import compare
+from qnum.bench.compare import compare
 from qnum.bench.report import bench_row
 from qnum.errors import ScenarioError
 from qnum.models.pumping import AlphaFair
@@ -34,8 +34,8 @@ from qnum.networks.channels import channel_from_dict
 from qnum.networks.io import check_keys, require
 from qnum.networks.pumping import (AT_MOST_K, DEFAULT_REPETITION_RATE_HZ, PumpingScenario, four_node_example,
                                    from_distance_qber, matrix_to_pairs, table_i)
-from qnum.solvers.pumping_online import POLICIES as ONLINE_POLICIES
-from qnum.solvers.pumping_online import simulate
+from qnum.solvers.pumping.online import POLICIES as ONLINE_POLICIES
+from qnum.solvers.pumping.online import simulate
 from qnum.utility import total_utility
 
 KIND = "pumping"

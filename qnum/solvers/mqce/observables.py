@@ -17,7 +17,7 @@ def observables(result) -> dict:
     Examples
     --------
     >>> from qnum.networks.relay import from_coordinates
-    >>> from qnum.solvers.mqce_fast import solve_fast
+    >>> from qnum.solvers.mqce.fast import solve_fast
     >>> sc = from_coordinates([[0, 0], [1, 0], [2, 0]], 1.0, p_malicious=0.01, alpha=0.1)
     >>> obs = observables(solve_fast(sc))
     >>> obs["link_density"], obs["degree_counts"], obs["betweenness"]

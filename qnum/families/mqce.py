@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from qnum.bench.mqce_observables import observables
+from qnum.solvers.mqce.observables import observables
 from qnum.bench.report import bench_row
 from qnum.errors import ScenarioError
 from qnum.networks.io import check_keys, require
 from qnum.networks.relay import from_coordinates, from_fiber_graph, random_square
-from qnum.solvers.mqce_fast import solve_fast
-from qnum.solvers.pollack import solve_pollack
+from qnum.solvers.mqce.fast import solve_fast
+from qnum.solvers.mqce.pollack import solve_pollack
 
 KIND = "mqce"
 BENCH_NAME = "mqce"

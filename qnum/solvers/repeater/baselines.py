@@ -21,7 +21,7 @@ import numpy as np
 from qnum.networks.repeater import RepeaterScenario
 from qnum.physics.werner import werner_from_fidelity
 from qnum.solvers.conic import solve_problem
-from qnum.solvers.qnum_global import log_utility
+from qnum.solvers.repeater.branch_and_bound import log_utility
 
 DEFAULT_LINK_FIDELITY = 0.97
 

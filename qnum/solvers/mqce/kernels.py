@@ -1,4 +1,4 @@
-"""Compiled (numba) kernels of the fast exact MQCE solver; :mod:`qnum.solvers.mqce_fast` drives them.
+"""Compiled (numba) kernels of the fast exact MQCE solver; :mod:`qnum.solvers.mqce.fast` drives them.
 
 All kernels work on int32 *ranks* of the link capacitances (``-1`` = no link): bottleneck
 values only need comparisons, so ranks give exactly the same choices, and the float value

@@ -1,19 +1,19 @@
 """QNUM family plug-in: scenario files of kind "qnum", ``qnum solve`` output and bench rows.
 
-``qnum solve`` runs the certified global solver (:mod:`qnum.solvers.qnum_global`): in the
+``qnum solve`` runs the certified global solver (:mod:`qnum.solvers.repeater.branch_and_bound`): in the
 concave case its root closes the gap, otherwise it branches. ``qnum simulate`` (QPrimalDual)
-lives in :mod:`qnum.bench.qnum_simulate`.
+lives in :mod:`qnum.solvers.repeater.policies`.
 """
 
 from __future__ import annotations
 
-from qnum.bench.qnum_simulate import POLICIES, bench_rows_dynamics, simulate_json  # noqa: F401
+from qnum.solvers.repeater.policies import POLICIES, bench_rows_dynamics, simulate_json  # noqa: F401
 from qnum.bench.report import bench_row
 from qnum.errors import ScenarioError
 from qnum.networks.repeater import RepeaterScenario, dumbbell, from_links, nsfnet, two_user
-from qnum.models.qnum import solve_convex
-from qnum.solvers.qnum_local import solve_local
-from qnum.solvers.qnum_global import solve_global
+from qnum.models.repeater import solve_convex
+from qnum.solvers.repeater.local import solve_local
+from qnum.solvers.repeater.branch_and_bound import solve_global
 
 KIND = "qnum"
 BENCH_NAME = "qnum"

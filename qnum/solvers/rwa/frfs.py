@@ -10,14 +10,14 @@ Examples
 ('satisfaction', 0)
 """
 
-from qnum.solvers.dser import OnlineRouter, run_events
+from qnum.solvers.rwa.dser import OnlineRouter, run_events
 
 
 def frfs_router(net, physics=None, n_cap=None) -> OnlineRouter:
-    """An :class:`~qnum.solvers.dser.OnlineRouter` running the FRFS policy."""
+    """An :class:`~qnum.solvers.rwa.dser.OnlineRouter` running the FRFS policy."""
     return OnlineRouter(net, "frfs", physics, n_cap)
 
 
 def run_frfs(net, events, physics=None, n_cap=None):
-    """:func:`qnum.solvers.dser.run_events` with the FRFS policy."""
+    """:func:`qnum.solvers.rwa.dser.run_events` with the FRFS policy."""
     return run_events(net, events, "frfs", physics, n_cap)

@@ -25,7 +25,7 @@ import numpy as np
 
 from qnum.errors import ScenarioError
 from qnum.networks.pumping import AT_MOST_K
-from qnum.solvers.pumping_oracles import TopologyOracle
+from qnum.solvers.pumping.oracles import TopologyOracle
 
 POLICIES = ("pf", "greedy", "rr", "alpha")
 _POLICY_ALPHA = {"pf": 1.0, "greedy": 0.0}

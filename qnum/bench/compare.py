@@ -86,7 +86,7 @@ def compare(trace, solution, alpha: float | None = None, weights=None) -> Conver
     Parameters
     ----------
     trace : Trace
-        From :func:`qnum.solvers.pumping_online.simulate`.
+        From :func:`qnum.solvers.pumping.online.simulate`.
     solution : Solution
         Offline optimum with ``values["rate_vector"]``.
     alpha : float, optional
@@ -98,7 +98,7 @@ def compare(trace, solution, alpha: float | None = None, weights=None) -> Conver
     --------
     >>> from qnum.networks.pumping import four_node_example
     >>> from qnum.models.pumping import AlphaFair
-    >>> from qnum.solvers.pumping_online import simulate
+    >>> from qnum.solvers.pumping.online import simulate
     >>> sc = four_node_example()
     >>> rep = compare(simulate(sc, "pf", 20_000, seed=1), AlphaFair(sc).solve())
     >>> bool(abs(rep.final_gap) < 1e-2)

@@ -31,7 +31,7 @@ feasible fidelity range (``concave_on_range``) and at the optimum
 (``concave_at_optimum``: every route's fidelity below ``envelope_exact_below_fidelity``, the
 tangent point up to which the envelope equals G); when it fails at the optimum the envelope is not exact there, the
 status is FEASIBLE with the proven bound, and the message points to
-:func:`qnum.solvers.qnum_global.solve_global`, which branches to a certified global optimum.
+:func:`qnum.solvers.repeater.branch_and_bound.solve_global`, which branches to a certified global optimum.
 """
 
 from __future__ import annotations
@@ -44,14 +44,14 @@ import numpy as np
 from qnum.networks.repeater import RepeaterScenario
 from qnum.physics.werner import fidelity_from_werner
 from qnum.solution import Solution, Status
-from qnum.solvers.qnum_global import Envelope, _Problem
+from qnum.solvers.repeater.branch_and_bound import Envelope, _Problem
 
 #: tangent cuts per route (parameters of the compiled problem)
 CUTS = 12
 #: Default certificate tolerance: a little above the conic solver's own accuracy (Clarabel's
 #: default 1e-8; tighter settings make it stop "inaccurate" on these exponential cones). The
 #: objective (Σ log rates) is flat along rate trades, so rates are accurate to ~1e-4 relative;
-#: :func:`qnum.solvers.qnum_global.solve_global` polishes its point with SLSQP instead.
+#: :func:`qnum.solvers.repeater.branch_and_bound.solve_global` polishes its point with SLSQP instead.
 REL_GAP = 1e-7
 
 

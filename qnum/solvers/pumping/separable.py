@@ -11,7 +11,7 @@ diagonal plus a rank-one term, and the S coupling constraints add S rank-one ter
 pairs. Sherman–Morrison per pair and Woodbury for the coupling give the Newton step in
 ``O(M S^2)`` flops (M pairs, S states) instead of a sparse factorization of an
 ``M S``-variable conic program. Every outer iteration certifies its point with the exact
-Lagrangian dual bound of :mod:`qnum.solvers.pumping_dual` at the barrier's price
+Lagrangian dual bound of :mod:`qnum.solvers.pumping.dual` at the barrier's price
 estimate ``λ_c = 1 / (t · slack_c)``; the solve stops when that certified gap is below
 the tolerance.
 
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from qnum.solvers.pumping_dual import dual_bound
+from qnum.solvers.pumping.dual import dual_bound
 from qnum.utility import marginal_utility, utility
 
 

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from qnum.solvers.mqce_fast import MQCEResult
+from qnum.solvers.mqce.fast import MQCEResult
 
 #: bytes budget of one block of the vectorized path rebuild
 BLOCK_BYTES = 1 << 27

@@ -9,7 +9,7 @@ see RESULTS.md) are qnum's choices.
 
 This is the compact array form (one uniform ``latency`` for every message). The full model —
 q-datagrams and ACKs with per-link latency, PI prices, the local variant — is
-:func:`qnum.solvers.qnum_messages.qprimaldual_messages`, which the tests check against this
+:func:`qnum.solvers.repeater.messages.qprimaldual_messages`, which the tests check against this
 function iterate for iterate at zero latency.
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qnum.solvers.qnum_global import log_utility
+from qnum.solvers.repeater.branch_and_bound import log_utility
 
 
 def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable", trace=None,

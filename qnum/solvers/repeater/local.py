@@ -5,9 +5,9 @@ Variables ``u_r = log x_r`` and ``y_l = log w_l``; constraints
 ``sum_r omega_r (u_r + log E(exp(Z_r + o_r)))`` (``o_r`` the route's decoherence) is concave
 where ``log E(e^Z)`` is concave. SLSQP on the true objective from three uniform starts, the
 best point kept: a local optimum, uncertified. The certified solves are the CVXPY convex model
-(:mod:`qnum.models.qnum`, concave case) and the branch and bound
-(:mod:`qnum.solvers.qnum_global`, any case), which polishes its incumbents with the same
-SLSQP step (:meth:`qnum.solvers.qnum_global._Problem.polished`).
+(:mod:`qnum.models.repeater`, concave case) and the branch and bound
+(:mod:`qnum.solvers.repeater.branch_and_bound`, any case), which polishes its incumbents with the same
+SLSQP step (:meth:`qnum.solvers.repeater.branch_and_bound._Problem.polished`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 from qnum.networks.repeater import RepeaterScenario, from_links
 from qnum.physics.werner import fidelity_from_werner
 from qnum.solution import Solution, Status
-from qnum.solvers.qnum_global import _Problem
+from qnum.solvers.repeater.branch_and_bound import _Problem
 
 
 def solve_local(scenario: RepeaterScenario) -> Solution:

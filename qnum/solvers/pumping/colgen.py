@@ -24,7 +24,7 @@ import numpy as np
 from scipy import sparse
 
 from qnum.solvers.conic import solve_problem
-from qnum.solvers.pumping_oracles import TopologyOracle, enumerate_topologies
+from qnum.solvers.pumping.oracles import TopologyOracle, enumerate_topologies
 from qnum.utility import cvxpy_utility, marginal_utility, utility
 
 

@@ -31,7 +31,7 @@ from qnum.errors import ScenarioError
 from qnum.models.rwa import OBJECTIVES, RWAModel
 from qnum.networks.io import check_keys, require
 from qnum.networks.optical import DSER_CASES, OpticalNetwork, dser_network, network_from_dict
-from qnum.solvers.dser import run_events
+from qnum.solvers.rwa.dser import run_events
 
 KIND = "rwa"
 BENCH_NAME = "rwa"

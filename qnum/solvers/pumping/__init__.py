@@ -1,0 +1,1 @@
+"""pumping solvers."""

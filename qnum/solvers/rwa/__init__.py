@@ -1,0 +1,1 @@
+"""rwa solvers."""
