@@ -1,14 +1,40 @@
 """qnum: optimal baselines and online-algorithm verification for quantum networks.
 
-Subpackages: :mod:`qnum.physics` (pure physics), :mod:`qnum.networks` (scenarios),
-:mod:`qnum.utility` (utility families), :mod:`qnum.models` (offline models),
-:mod:`qnum.solvers` (offline backends and online algorithms), :mod:`qnum.bench`
-(online-versus-offline comparisons, plots).
+One contract for every problem family::
+
+    import qnum
+    sc  = qnum.load_scenario("file.json")          # any kind
+    sol = qnum.solve(sc)                             # Solution: certified optimum
+    tr  = qnum.simulate(sc, policy="pf")             # Trace: a built-in policy or your own
+    rep = qnum.compare(tr, sol)                      # Report: gap over time, to_frame(), plot()
+
+Subpackages: :mod:`qnum.physics` (pure physics), :mod:`qnum.networks` (scenarios and their
+readers), :mod:`qnum.utility` (utility families), :mod:`qnum.models` (inspectable offline
+models), :mod:`qnum.solvers` (offline backends and online algorithms, one subpackage per
+family), :mod:`qnum.bench` (comparisons, tables, plots), :mod:`qnum.families` (the
+registry), :mod:`qnum.sweep` (parameter sweeps). Everything is imported on first use, so
+``import qnum`` stays light.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-from qnum import bench, models, networks, physics, solvers, utility  # noqa: E402
-from qnum.solution import Solution, Status  # noqa: E402
+_API = {"load_scenario", "scenario_from_dict", "solve", "simulate", "compare", "data_path"}
+_LAZY = {"Solution": "qnum.solution", "Status": "qnum.solution", "Trace": "qnum.trace",
+         "Report": "qnum.bench.compare", "InputError": "qnum.errors", "ScenarioError": "qnum.errors",
+         "OptionError": "qnum.errors", "PolicyError": "qnum.errors"}
+_SUBPACKAGES = {"physics", "networks", "utility", "models", "solvers", "bench", "families", "sweep", "options",
+                "policies", "examples", "errors", "solution", "trace", "api"}
 
-__all__ = ["bench", "models", "networks", "physics", "solvers", "utility", "Solution", "Status", "__version__"]
+__all__ = sorted(_API | set(_LAZY) | {"__version__"})
+
+
+def __getattr__(name):
+    import importlib
+
+    if name in _API:
+        return getattr(importlib.import_module("qnum.api"), name)
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"qnum.{name}")
+    raise AttributeError(f"module 'qnum' has no attribute {name!r}")

@@ -14,6 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+#: why a solve stopped (``Solution.termination``)
+TERMINATIONS = ("converged", "time_limit", "iteration_limit", "node_limit", "infeasible", "unbounded",
+                "solver_error", "no_bound", "stalled")
+
+
 class Status(str, enum.Enum):
     """Termination status of an offline solve (values are the JSON strings)."""
 
@@ -26,6 +31,10 @@ class Status(str, enum.Enum):
 
     def __str__(self) -> str:  # print "optimal", not "Status.OPTIMAL"
         return self.value
+
+
+_DEFAULT_TERMINATION = {Status.OPTIMAL: "converged", Status.FEASIBLE: "stalled", Status.INFEASIBLE: "infeasible",
+                        Status.UNBOUNDED: "unbounded", Status.TIME_LIMIT: "time_limit", Status.ERROR: "solver_error"}
 
 
 @dataclass
@@ -47,9 +56,17 @@ class Solution:
     seconds : float
         Wall time of the solve.
     message : str
-        Free text from the solver, e.g. why it stopped.
+        Free text from the solver.
     sense : {"max", "min"}
         Optimization sense; it fixes the sign of the gap.
+    family : str
+        Kind of the scenario solved (``"pumping"``, ``"rwa"``, ``"mqce"``, ``"qnum"``).
+    termination : str
+        Why the solver stopped, apart from what the point is (``status``): one of
+        :data:`TERMINATIONS` — ``converged`` (the requested gap was reached; an exact
+        method always says so), ``time_limit``, ``iteration_limit``, ``node_limit``,
+        ``infeasible``, ``unbounded``, ``solver_error``, ``no_bound`` (a local or heuristic
+        method that proves nothing), ``stalled`` (no further progress; the bound is honest).
 
     Examples
     --------
@@ -68,6 +85,14 @@ class Solution:
     seconds: float = 0.0
     message: str = ""
     sense: str = "max"
+    family: str = ""
+    termination: str = ""
+
+    def __post_init__(self):
+        if self.termination and self.termination not in TERMINATIONS:
+            raise ValueError(f"termination = {self.termination!r}: must be one of {', '.join(TERMINATIONS)}")
+        if not self.termination:
+            self.termination = _DEFAULT_TERMINATION[Status(self.status)]
 
     @property
     def gap(self) -> float | None:
@@ -93,9 +118,12 @@ class Solution:
         return self.status in (Status.OPTIMAL, Status.FEASIBLE)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON view (labels as lists, non-finite numbers as None)."""
+        """Plain-JSON view of the summary fields (non-finite numbers as None); the family's
+        ``solution_json`` adds its labelled values."""
         return {
-            "status": self.status.value,
+            "kind": self.family or None,
+            "status": Status(self.status).value,
+            "termination": self.termination,
             "objective": _finite(self.objective),
             "bound": _finite(self.bound),
             "gap": _finite(self.gap),
@@ -104,6 +132,13 @@ class Solution:
             "seconds": self.seconds,
             "message": self.message,
         }
+
+    def __repr__(self) -> str:
+        def num(x):
+            return "None" if x is None else f"{x:.8g}"
+        return (f"Solution(kind={self.family!r}, status={Status(self.status).value!r}, objective={num(self.objective)}, "
+                f"bound={num(self.bound)}, relative_gap={num(self.relative_gap)}, solver={self.solver!r}, "
+                f"values=[{', '.join(self.values)}])")
 
 
 def relative_gap(objective: float, bound: float) -> float:

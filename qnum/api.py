@@ -1,0 +1,147 @@
+"""The front-end every family shares: load a scenario, solve it, run an online policy, compare.
+
+    >>> import qnum
+    >>> sc = qnum.load_scenario(qnum.data_path("pumping/four_node.json"))
+    >>> sol = qnum.solve(sc)                       # certified optimum: a Solution
+    >>> tr = qnum.simulate(sc, "pf", slots=5000)   # an online run: a Trace
+    >>> rep = qnum.compare(tr, sol)                # a Report: gap over time
+    >>> str(sol.status), rep.time_axis
+    ('optimal', 'slot')
+
+The same five lines work for every kind (``pumping``, ``rwa``, ``mqce``, ``qnum``); the
+family is read off the scenario and only its plug-in is imported
+(:mod:`qnum.families`). Methods, policies and options are checked against the family's
+declarations before anything runs (:mod:`qnum.options`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qnum.bench.compare import Report, compare
+from qnum.errors import OptionError, ScenarioError
+from qnum.families import family, family_of
+from qnum.options import check_simulate_options, check_solve_options
+from qnum.policies import UserPolicy, as_policy, is_policy_spec, load_policy
+
+__all__ = ["load_scenario", "scenario_from_dict", "solve", "simulate", "compare", "Report", "data_path"]
+
+
+def scenario_from_dict(data: dict):
+    """A validated scenario of any kind from its dict form (the scenario-file content).
+
+    Examples
+    --------
+    >>> scenario_from_dict({"kind": "mqce", "coordinates": [[0, 0], [1, 0]], "decay_length_km": 1.0}).kind
+    'mqce'
+    """
+    if not isinstance(data, dict):
+        raise ScenarioError("scenario", data, "must be an object (a dict) with a \"kind\" key")
+    if "kind" not in data:
+        raise ScenarioError("kind", None, "the scenario has no \"kind\" key")
+    return family(data["kind"]).SCENARIO_TYPE.from_dict(data)
+
+
+def load_scenario(source):
+    """Read a scenario of any kind: a file path (``.json`` / ``.toml``) or a dict.
+
+    Examples
+    --------
+    >>> load_scenario(data_path("qnum/two-user.json")).kind
+    'qnum'
+    """
+    if isinstance(source, dict):
+        return scenario_from_dict(source)
+    from qnum.networks.io import read_scenario_data
+
+    return scenario_from_dict(read_scenario_data(source))
+
+
+def data_path(name: str) -> Path:
+    """Path of a scenario file shipped with qnum (``qnum/data/<name>``).
+
+    Examples
+    --------
+    >>> data_path("rwa/dser-wss-os.json").name
+    'dser-wss-os.json'
+    """
+    from importlib import resources
+
+    path = Path(str(resources.files("qnum") / "data" / name))
+    if not path.is_file():
+        raise ScenarioError("file", name, "is not a scenario file shipped with qnum")
+    return path
+
+
+def solve(scenario, method: str = "auto", *, tol: float | None = None, time_limit: float | None = None,
+          **solver_options):
+    """Offline optimum of a scenario, with a certified bound.
+
+    Parameters
+    ----------
+    scenario : a qnum scenario (any kind)
+    method : str
+        ``"auto"`` (the family's best certified method for this scenario) or one of the
+        family's ``METHODS``.
+    tol : float, optional
+        Target relative gap in (0, 1); the method's default when omitted.
+    time_limit : float, optional
+        Seconds; on expiry the best point found is returned with its honest bound and status
+        ``time_limit``.
+    **solver_options
+        Options of the chosen method (see the family's ``METHODS``).
+
+    Returns
+    -------
+    Solution
+        Status, objective, bound, gap, labelled decision values; ``termination`` says why the
+        solver stopped.
+
+    Raises
+    ------
+    OptionError
+        An unknown method, an option the method does not honour, an invalid value.
+    """
+    module = family_of(scenario)
+    tol, time_limit, solver_options = check_solve_options(module.KIND, module.METHODS, method, tol, time_limit,
+                                                          solver_options)
+    solution = module.solve(scenario, method, tol=tol, time_limit=time_limit, **solver_options)
+    if not solution.family:
+        solution.family = module.KIND
+    return solution
+
+
+def simulate(scenario, policy, **options):
+    """Run an online policy on a scenario: a built-in name or the user's own policy.
+
+    Parameters
+    ----------
+    scenario : a qnum scenario (any kind)
+    policy : str or policy
+        A built-in policy of the family (``POLICIES``), ``"path/file.py:NAME"`` /
+        ``"module:NAME"``, or a policy object or function (:mod:`qnum.policies`; the
+        family's ``POLICY_PROTOCOL`` says what it receives and returns).
+    **options
+        The family's ``SIMULATE_OPTIONS`` that apply to this policy.
+
+    Returns
+    -------
+    Trace
+    """
+    module = family_of(scenario)
+    if isinstance(policy, str) and not is_policy_spec(policy):
+        if policy not in module.POLICIES:
+            raise OptionError("policy", policy, f"kind {module.KIND!r} has policies {', '.join(module.POLICIES)}, "
+                              "or give your own (file.py:NAME, module:NAME, or a policy object)")
+        checked = check_simulate_options(module.KIND, module.SIMULATE_OPTIONS, policy, True, options)
+        return module.simulate(scenario, policy, **checked)
+    user = load_policy(policy) if isinstance(policy, str) else as_policy(policy)
+    checked = check_simulate_options(module.KIND, module.SIMULATE_OPTIONS, user.name, False, options)
+    return module.simulate(scenario, user, **checked)
+
+
+def resolve_policy(policy):
+    """A built-in name unchanged, or the user's policy loaded / normalized (for the CLI)."""
+    if isinstance(policy, UserPolicy) or (isinstance(policy, str) and not is_policy_spec(policy)):
+        return policy
+    return load_policy(policy) if isinstance(policy, str) else as_policy(policy)
