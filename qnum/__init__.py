@@ -20,7 +20,7 @@ __version__ = "0.2.0"
 
 _API = {"load_scenario", "scenario_from_dict", "solve", "simulate", "compare", "data_path"}
 _LAZY = {"Solution": "qnum.solution", "Status": "qnum.solution", "Trace": "qnum.trace",
-         "Report": "qnum.bench.compare", "InputError": "qnum.errors", "ScenarioError": "qnum.errors",
+         "Report": "qnum.bench.report", "InputError": "qnum.errors", "ScenarioError": "qnum.errors",
          "OptionError": "qnum.errors", "PolicyError": "qnum.errors"}
 _SUBPACKAGES = {"physics", "networks", "utility", "models", "solvers", "bench", "families", "sweep", "options",
                 "policies", "examples", "errors", "solution", "trace", "api"}

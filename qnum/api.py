@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qnum.bench.compare import Report, compare
+from qnum.bench.report import Report, compare
 from qnum.errors import OptionError, ScenarioError
 from qnum.families import family, family_of
 from qnum.options import check_simulate_options, check_solve_options

@@ -1,7 +1,8 @@
-"""The ``qnum`` command: solve, simulate and bench every problem family.
+"""The ``qnum`` command: solve, simulate, compare and bench every problem family; run sweeps.
 
-Invalid input exits with status 2 and a one-line message naming the field and value,
-never a traceback. Solver trouble is reported as a status in the output.
+The command knows no family by name: methods, policies and options come from the family
+registry (:mod:`qnum.families`). Invalid input exits with status 2 and one line naming the
+field and the value, never a traceback; solver trouble is a status in the output.
 """
 
 from __future__ import annotations
@@ -11,12 +12,19 @@ import json
 import math
 import sys
 
-import numpy as np
+from qnum.errors import InputError, OptionError
 
-from qnum.errors import ScenarioError
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the one-line error contract (``qnum: error: ...``, exit 2)."""
+
+    def error(self, message):  # noqa: D401 - argparse hook
+        self.exit(2, f"qnum: error: {message}\n")
 
 
 def _json_default(obj):
+    import numpy as np
+
     if isinstance(obj, np.integer):
         return int(obj)
     if isinstance(obj, np.floating):
@@ -33,57 +41,132 @@ def _clean_float(x: float):
 
 
 def _clean(obj):
-    """Replace non-finite floats by None so the output is strict JSON."""
+    """Replace non-finite floats by None and tuple keys by strings so the output is strict JSON."""
+    import numpy as np
+
     if isinstance(obj, float):
         return _clean_float(obj)
     if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
+        return {(k if isinstance(k, str) else "-".join(map(str, k)) if isinstance(k, tuple) else str(k)): _clean(v)
+                for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_clean(v) for v in obj]
     if isinstance(obj, np.ndarray):
         return _clean(obj.tolist())
     if isinstance(obj, np.floating):
         return _clean_float(float(obj))
+    if isinstance(obj, np.integer):
+        return int(obj)
     return obj
 
 
 def dump_json(obj) -> str:
-    """Strict JSON text (NaN/inf become null)."""
+    """Strict JSON text (NaN/inf become null).
+
+    Examples
+    --------
+    >>> dump_json({"a": float("nan"), (0, 1): 2})
+    '{"a": null, "0-1": 2}'
+    """
     return json.dumps(_clean(obj), default=_json_default, allow_nan=False)
 
 
+# -- options from the registry ------------------------------------------------------------------
+
+def _registry():
+    from qnum.families import family, kinds
+
+    return [family(k) for k in kinds()]
+
+
+def _simulate_options(plugins) -> dict:
+    """name -> (Option, [kinds]) over every family's CLI-typed simulate options."""
+    out = {}
+    for plugin in plugins:
+        for name, option in plugin.SIMULATE_OPTIONS.items():
+            if option.type == "object":
+                continue
+            out.setdefault(name, (option, []))[1].append(plugin.KIND)
+    return out
+
+
+def _convert(option, text):
+    """CLI text -> the option's Python type (range checks happen in qnum.options)."""
+    if option.type == "int":
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                value = float(text)
+            except ValueError:
+                raise OptionError(option.flag, text, "must be an integer") from None
+            return value
+    if option.type == "float":
+        try:
+            return float(text)
+        except ValueError:
+            raise OptionError(option.flag, text, "must be a number") from None
+    if option.type == "bool":
+        if text.lower() in ("true", "1", "yes"):
+            return True
+        if text.lower() in ("false", "0", "no"):
+            return False
+        raise OptionError(option.flag, text, "must be true or false")
+    return text
+
+
+def _add_solve_arguments(parser, plugins) -> None:
+    methods = "; ".join(f"{p.KIND}: {', '.join(p.METHODS)}" for p in plugins)
+    parser.add_argument("--method", default="auto", help=f"solution method (default auto). {methods}")
+    parser.add_argument("--tol", default=None, help="target relative gap in (0, 1) (default: the method's own)")
+    parser.add_argument("--time-limit", dest="time_limit", default=None,
+                        help="seconds; on expiry the best point found is returned with its honest bound and "
+                             "status time_limit")
+
+
+def _add_simulate_arguments(parser, plugins, required=True) -> None:
+    policies = "; ".join(f"{p.KIND}: {', '.join(p.POLICIES)}" for p in plugins)
+    parser.add_argument("--policy", required=required,
+                        help=f"online policy: a built-in name ({policies}) or your own as "
+                             "path/to/file.py:NAME or package.module:NAME")
+    for name, (option, kinds) in _simulate_options(plugins).items():
+        parser.add_argument(option.flag, dest=f"sim_{name}", default=None, metavar=option.type.upper(),
+                            help=f"{option.help} (kind {', '.join(kinds)})")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qnum", description="Optimal baselines and online-algorithm "
-                                     "verification for quantum networks.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    import qnum
+
+    plugins = _registry()
+    parser = _Parser(prog="qnum", description="Optimal baselines and online-algorithm verification for quantum "
+                     "networks.")
+    parser.add_argument("--version", action="version", version=f"qnum {qnum.__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     solve = sub.add_parser("solve", help="offline optimum of a scenario file, with a certified bound")
     solve.add_argument("file", help="scenario file (.json or .toml)")
     solve.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    solve.add_argument("--method", default="auto", help="solution method (family-specific; default auto)")
-    solve.add_argument("--tol", type=float, default=1e-6, help="target relative gap (default 1e-6)")
-    solve.add_argument("--time-limit", type=float, default=None, help="seconds")
+    _add_solve_arguments(solve, plugins)
 
-    sim = sub.add_parser("simulate", help="run an online algorithm on a scenario file")
+    sim = sub.add_parser("simulate", help="run an online policy (built-in or your own) on a scenario file")
     sim.add_argument("file", help="scenario file (.json or .toml)")
-    sim.add_argument("--policy", required=True, help="online policy (e.g. pf, greedy, rr)")
-    sim.add_argument("--slots", type=int, default=100_000, help="time slots (default 100000)")
-    sim.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    sim.add_argument("--beta", type=float, default=None,
-                     help="constant averaging step in (0, 1]; default: cumulative average")
-    sim.add_argument("--hop-delay", type=int, default=None,
-                     help="qnum: slots the classical messages take per link (default 0)")
-    sim.add_argument("--pi-gain", type=float, default=None,
-                     help="qnum: proportional gain of the link price controller")
     sim.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    _add_simulate_arguments(sim, plugins)
+
+    comp = sub.add_parser("compare", help="an online policy against the certified optimum: gap over time")
+    comp.add_argument("file", help="scenario file (.json or .toml)")
+    comp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    comp.add_argument("--plot", default=None, metavar="PNG", help="write the gap plot to this file")
+    _add_simulate_arguments(comp, plugins)
+    _add_solve_arguments(comp, plugins)
 
     bench = sub.add_parser("bench", help="every family's built-in instances: optimum vs online, table + plots")
-    bench.add_argument("families", nargs="*", help="families to run (default: all)")
+    bench.add_argument("families", nargs="*", help=f"kinds to run (default: all of {', '.join(p.KIND for p in plugins)})")
     bench.add_argument("--json", action="store_true", help="print a JSON list of rows on stdout")
     bench.add_argument("--out", default="qnum-bench", help="directory for plots (default ./qnum-bench)")
     bench.add_argument("--no-plots", action="store_true", help="do not write plots")
-    bench.add_argument("--slots", type=int, default=100_000, help="online slots per run (default 100000)")
-    bench.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    bench.add_argument("--slots", default="100000", help="slots of slotted online runs (default 100000)")
+    bench.add_argument("--seed", default="1", help="random seed (default 1)")
     _add_sweep_parsers(sub)
     return parser
 
@@ -114,6 +197,108 @@ def _add_sweep_parsers(sub) -> None:
     plot.add_argument("--out", default=None, help="where to write summary.csv and plots (default DIR)")
 
 
+# -- commands -----------------------------------------------------------------------------------
+
+def _number(flag, text, kind):
+    if text is None:
+        return None
+    try:
+        return int(text) if kind == "int" else float(text)
+    except ValueError:
+        raise OptionError(flag, text, f"must be {'an integer' if kind == 'int' else 'a number'}") from None
+
+
+def _load(path):
+    from qnum.api import load_scenario
+    from qnum.families import family_of
+
+    scenario = load_scenario(path)
+    return scenario, family_of(scenario)
+
+
+def _solve(args, scenario):
+    from qnum.api import solve
+
+    return solve(scenario, args.method, tol=_number("--tol", args.tol, "float"),
+                 time_limit=_number("--time-limit", args.time_limit, "float"))
+
+
+def _simulate(args, scenario, plugin):
+    from qnum.api import resolve_policy, simulate
+
+    specs = plugin.SIMULATE_OPTIONS
+    options = {}
+    for key, value in vars(args).items():
+        if not key.startswith("sim_") or value is None:
+            continue
+        name = key[4:]
+        if name not in specs:
+            flag = "--" + name.replace("_", "-")
+            raise OptionError(flag, value, f"not an option of kind {plugin.KIND!r}; its options: "
+                              f"{', '.join('--' + n.replace('_', '-') for n in specs) or 'none'}")
+        options[name] = _convert(specs[name], value)
+    return simulate(scenario, resolve_policy(args.policy), **options)
+
+
+def _cmd_solve(args):
+    scenario, plugin = _load(args.file)
+    return plugin.solution_json(scenario, _solve(args, scenario))
+
+
+def _cmd_simulate(args):
+    scenario, plugin = _load(args.file)
+    return plugin.trace_json(scenario, _simulate(args, scenario, plugin))
+
+
+def _cmd_compare(args):
+    from qnum.api import compare
+
+    scenario, plugin = _load(args.file)
+    trace = _simulate(args, scenario, plugin)       # a bad policy or option fails before the solve
+    solution = _solve(args, scenario)
+    report = compare(trace, solution)
+    if args.plot:
+        _save_plot(report.plot(), args.plot)
+    return {**report.to_dict(), "solution": solution.to_dict(), "trace": trace.to_dict()}
+
+
+def _save_plot(fig, path) -> None:
+    import matplotlib.pyplot as plt
+
+    try:
+        fig.savefig(path, dpi=110)
+    except (OSError, ValueError) as exc:
+        raise OptionError("--plot", path, f"cannot write the plot: {exc}") from None
+    finally:
+        plt.close(fig)
+
+
+def _cmd_bench(args) -> list[dict]:
+    from qnum.api import simulate, solve
+    from qnum.bench.run import run_bench
+    from qnum.bench.table import format_table
+    from qnum.families import family
+
+    plugins = [family(k) for k in (args.families or _kinds())]   # every name checked before any run
+    slots = _number("--slots", args.slots, "int")
+    seed = _number("--seed", args.seed, "int")
+    if slots < 1:
+        raise OptionError("--slots", slots, "must be an integer >= 1")
+    out = None if args.no_plots else args.out
+    rows = run_bench(plugins, solve, simulate, slots=slots, seed=seed, out=out, progress=not args.json)
+    if not args.json:
+        print(format_table(rows))
+        if out:
+            print(f"\nplots written under {out}/")
+    return rows
+
+
+def _kinds():
+    from qnum.families import kinds
+
+    return kinds()
+
+
 def _cmd_sweep(args) -> int:
     from qnum.sweep import example_names, example_path, load_sweep
     from qnum.sweep.runner import make_executor, run_sweep
@@ -122,11 +307,11 @@ def _cmd_sweep(args) -> int:
         print("\n".join(example_names()))
         return 0
     if (args.file is None) == (args.example is None):
-        raise ScenarioError("FILE", args.file, "give a sweep file or --example NAME (one of them)")
+        raise OptionError("FILE", args.file, "give a sweep file or --example NAME (one of them)")
     if not args.out:
-        raise ScenarioError("--out", None, "required: the results directory")
-    if args.time_limit is not None and not args.time_limit > 0:
-        raise ScenarioError("--time-limit", args.time_limit, "must be > 0 seconds")
+        raise OptionError("--out", None, "required: the results directory")
+    if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
+        raise OptionError("--time-limit", args.time_limit, "must be a finite number > 0 (seconds)")
     spec = load_sweep(example_path(args.example) if args.example else args.file)
     executor = make_executor(args.executor or "processes", args.workers, args.scheduler, args.dask_local)
     try:
@@ -148,57 +333,7 @@ def _cmd_plot(args) -> int:
     return 0
 
 
-def _cmd_solve(args) -> dict:
-    from qnum.families import family_for_kind
-    from qnum.networks.io import read_scenario_data
-
-    data = read_scenario_data(args.file)
-    fam = family_for_kind(data["kind"])
-    scenario = fam.scenario_from_dict(data)
-    return fam.solve_json(scenario, {"method": args.method, "tol": args.tol, "time_limit": args.time_limit})
-
-
-def _cmd_simulate(args) -> dict:
-    from qnum.families import family_for_kind
-    from qnum.networks.io import read_scenario_data
-
-    if args.slots < 1:
-        raise ScenarioError("--slots", args.slots, "must be >= 1")
-    if args.beta is not None and not 0 < args.beta <= 1:
-        raise ScenarioError("--beta", args.beta, "must lie in (0, 1]")
-    data = read_scenario_data(args.file)
-    fam = family_for_kind(data["kind"])
-    if args.policy not in fam.POLICIES:
-        raise ScenarioError("--policy", args.policy, f"kind {fam.KIND!r} has policies {list(fam.POLICIES)}")
-    scenario = fam.scenario_from_dict(data)
-    options = {"slots": args.slots, "seed": args.seed, "beta": args.beta}
-    # family-specific flags are never silently ignored
-    if args.beta is not None and fam.KIND != "pumping":
-        raise ScenarioError("--beta", args.beta, f"applies to kind 'pumping' only, not {fam.KIND!r}")
-    for flag, key, value in (("--hop-delay", "hop_delay", args.hop_delay), ("--pi-gain", "pi_gain", args.pi_gain)):
-        if value is not None:
-            if fam.KIND != "qnum":
-                raise ScenarioError(flag, value, f"applies to kind 'qnum' only, not {fam.KIND!r}")
-            options[key] = value
-    return fam.simulate_json(scenario, args.policy, options)
-
-
-def _cmd_bench(args) -> list[dict]:
-    from qnum.bench.report import format_table
-    from qnum.families import family, family_names
-
-    names = args.families or family_names()
-    modules = [family(n) for n in names]  # validates every name before any run starts
-    options = {"out": None if args.no_plots else args.out, "slots": args.slots, "seed": args.seed,
-               "progress": not args.json}
-    rows = []
-    for module in modules:
-        rows.extend(module.bench_rows(options))
-    if not args.json:
-        print(format_table(rows))
-        if options["out"]:
-            print(f"\nplots written under {options['out']}/")
-    return rows
+_COMMANDS = {"solve": _cmd_solve, "simulate": _cmd_simulate, "compare": _cmd_compare, "bench": _cmd_bench}
 
 
 def main(argv=None) -> int:
@@ -209,20 +344,13 @@ def main(argv=None) -> int:
             return _cmd_sweep(args)
         if args.command == "plot":
             return _cmd_plot(args)
-        if args.command == "solve":
-            out = _cmd_solve(args)
-        elif args.command == "simulate":
-            out = _cmd_simulate(args)
-        else:
-            out = _cmd_bench(args)
-            if not args.json:
-                return 0
-    except ScenarioError as exc:
+        out = _COMMANDS[args.command](args)
+    except InputError as exc:
         print(f"qnum: error: {exc}", file=sys.stderr)
         return 2
     if args.json:
         print(dump_json(out))
-    else:
+    elif args.command != "bench":
         _print_human(out)
     return 0
 
@@ -231,6 +359,8 @@ def _print_human(out: dict) -> None:
     for key, value in out.items():
         if isinstance(value, (list, dict)) and len(value) > 12:
             print(f"{key}: [{len(value)} entries; use --json for all]")
+        elif isinstance(value, float):
+            print(f"{key}: {value:.8g}")
         else:
             print(f"{key}: {value}")
 

@@ -3,7 +3,7 @@
 Every family's ``simulate`` returns a :class:`Trace`, for the built-in algorithms and for the
 user's own policies alike; a static baseline (a design computed once) is a one-point trace.
 :func:`qnum.compare` turns a trace and a :class:`~qnum.solution.Solution` into a
-:class:`~qnum.bench.compare.Report`.
+:class:`~qnum.bench.report.Report`.
 """
 
 from __future__ import annotations

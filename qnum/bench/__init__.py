@@ -1,13 +1,12 @@
-"""Online-versus-offline comparisons: traces, gap tables, plots, and ``qnum bench``.
-
-``qnum.bench.compare(trace, solution)`` is reachable here, imported on first use::
+"""Family-agnostic comparisons: :func:`compare` (online vs offline, :class:`Report`), the bench
+table and the ``qnum bench`` runner. Imported on first use::
 
     >>> import qnum
     >>> qnum.bench.compare.__name__
     'compare'
 """
 
-_LAZY = {"compare": "qnum.bench.compare", "ConvergenceReport": "qnum.bench.compare"}
+_LAZY = {"compare": "qnum.bench.report", "Report": "qnum.bench.report"}
 
 
 def __getattr__(name):

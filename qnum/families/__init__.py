@@ -39,6 +39,8 @@ defines, at top level:
     Simulate options the bench passes (e.g. ``slots`` for slotted families, nothing for designs).
 ``SWEEP_BUILDERS`` : dict of str -> function
     Builders a sweep's ``base.builder`` can name (keyword arguments -> scenario dict).
+``EXAMPLE_POLICY`` : str
+    The shipped worked example of a user policy (``"qnum.examples.<module>:<Name>"``).
 
 Optional: ``bench_metrics(scenario, result) -> dict`` (extra numeric columns for a bench row
 of a Solution or a Trace).
@@ -64,7 +66,7 @@ FAMILY_MODULES = {
 #: attributes every plug-in must define (checked when it is loaded)
 REQUIRED = ("KIND", "DESCRIPTION", "SCENARIO_TYPE", "OBJECTIVE", "TIME_AXIS", "METHODS", "POLICIES",
             "SIMULATE_OPTIONS", "POLICY_PROTOCOL", "solve", "simulate", "solution_json", "trace_json",
-            "bench_instances", "BENCH_METHODS", "BENCH_POLICIES", "BENCH_SIMULATE_OPTIONS", "SWEEP_BUILDERS")
+            "bench_instances", "BENCH_METHODS", "BENCH_POLICIES", "BENCH_SIMULATE_OPTIONS", "SWEEP_BUILDERS", "EXAMPLE_POLICY")
 
 _LOADED: dict = {}
 

@@ -8,23 +8,35 @@ once; each TDM port carries one crossconnect (shareable by paths using that same
 crossconnect); channel count capped by the optimal count ``n_cap``. Key rates are
 precomputed per path pair and channel count from :func:`qnum.physics.cw_key_rate_channels`
 with each path's loss taken as its mean loss over the channels it passes (qnum's
-convention). Objective: lexicographic — maximum served requests, then maximum total key
-rate (two HiGHS solves). Built with Pyomo, solved with HiGHS through ``appsi``.
+convention). Objective: lexicographic — maximum served requests, then the scenario's
+stage-2 objective (:func:`objective_value`: total key rate, Σ log key rate, or the smallest
+key rate) with the served count fixed (two HiGHS solves). Built with Pyomo, solved with
+HiGHS through ``appsi``.
+
+Honesty note: the ILP keeps ``k_paths`` (3) lowest-loss candidate paths per user, so its
+optimum and bound hold over those candidate paths only, not yet over all paths.
+
+An allocation, here and everywhere in the family, is labelled::
+
+    {(user_a, user_b): {"path_a": [(device, in_port, out_port), ...],
+                        "path_b": [...], "channel_pairs": [(k, o), ...]}}
+
+:func:`validate_allocation` checks one independently of the model (it walks the hops
+through the network and replays the lock rules).
 """
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
-import pyomo.environ as pyo
 
 from qnum.errors import ScenarioError
-from qnum.networks.optical import LockState, OpticalNetwork, can_lock, lock
+from qnum.networks.optical import LockState, OpticalNetwork
+from qnum.networks.rwa import OBJECTIVES
 from qnum.physics.bbm92_cw import cw_key_rate_channels, optimal_channel_count
 from qnum.solution import Solution, Status
-
-
 def candidate_paths(net: OpticalNetwork, user: str, k: int = 3):
     """Up to ``k`` lowest-loss simple port paths source → ``user``.
 
@@ -68,50 +80,198 @@ def path_loss_dB(loss: dict, offsets) -> float:
     return float(np.mean(vals)) if vals else float("inf")
 
 
-def allocation_key_rate(path_a, path_b, pairs_orient, **physics) -> float:
-    """Key rate of one request's allocation: paths and [(k, o)] channel pairs.
+def path_losses(net: OpticalNetwork, user: str, hops) -> dict:
+    """Per-offset loss (dB, inf where unusable) of a port path from the source to ``user``.
 
-    ``o = 0`` sends ``+k`` to user a and ``-k`` to b; ``o = 1`` the reverse.
+    ``hops`` is ``[(device, in_port, out_port), ...]`` from the first device after the
+    source to the last one before the user; raises ``ValueError`` naming the problem when
+    the hops are not such a path.
+
+    Examples
+    --------
+    >>> from qnum.networks.optical import dser_network, network_from_dict
+    >>> net = network_from_dict(dser_network("WSS", "OS", n_pairs=1))
+    >>> path_losses(net, "u1", [("mux", 0, 1), ("f0", 0, 1)])
+    {-1: 17.0, 1: 17.0}
+    >>> path_losses(net, "u1", [("mux", 0, 2), ("f1", 0, 1)])
+    Traceback (most recent call last):
+    ...
+    ValueError: the path ends at u3, not at u1
     """
-    if not pairs_orient:
+    offs = net.offsets
+    here = net.links.get((net.source, 0))
+    if here is None:
+        raise ValueError("the source has no fibre")
+    vec = np.full(len(offs), here[2])
+    seen = {net.source}
+    for step, hop in enumerate(hops):
+        dev, pin, pout = hop
+        if dev != here[0] or pin != here[1]:
+            raise ValueError(f"hop {step} enters {dev!r} port {pin}, but the fibre arrives at "
+                             f"{here[0]!r} port {here[1]}")
+        d = net.devices[dev]
+        if d.type in ("USER", "EPS") or dev in seen:
+            raise ValueError(f"hop {step} passes through {dev!r}, which cannot forward")
+        seen.add(dev)
+        if not (isinstance(pout, int) and 0 <= pout < d.ports) or pout == pin:
+            raise ValueError(f"hop {step}: {dev!r} has no output port {pout!r}")
+        nxt = net.links.get((dev, pout))
+        if nxt is None:
+            raise ValueError(f"hop {step}: no fibre at {dev!r} port {pout}")
+        vec = vec + d.loss_dB[pin, pout, :] + nxt[2]
+        here = nxt
+    if here[0] != user:
+        raise ValueError(f"the path ends at {here[0]}, not at {user}")
+    return dict(zip(offs, vec.tolist()))
+
+
+def allocation_key_rate(net: OpticalNetwork, users, entry: dict, **physics) -> float:
+    """Key rate (bit/s) of one request's allocation ``{"path_a", "path_b", "channel_pairs"}``.
+
+    ``(k, 0)`` sends ``+k`` to ``users[0]`` and ``-k`` to ``users[1]``; ``(k, 1)`` the reverse.
+    Each path's loss is its mean loss over the offsets it carries.
+
+    Examples
+    --------
+    >>> from qnum.networks.optical import dser_network, network_from_dict
+    >>> net = network_from_dict(dser_network("WSS", "OS", n_pairs=2))
+    >>> entry = {"path_a": [("mux", 0, 1), ("f0", 0, 1)], "path_b": [("mux", 0, 2), ("f1", 0, 1)],
+    ...          "channel_pairs": [(1, 0)]}
+    >>> allocation_key_rate(net, ("u1", "u3"), entry) > 0
+    True
+    """
+    pairs = list(entry["channel_pairs"])
+    if not pairs:
         return 0.0
-    offs_a = [k if o == 0 else -k for k, o in pairs_orient]
-    offs_b = [-x for x in offs_a]
-    la, lb = path_loss_dB(path_a[1], offs_a), path_loss_dB(path_b[1], offs_b)
+    offs_a = [k if o == 0 else -k for k, o in pairs]
+    loss_a = path_losses(net, users[0], entry["path_a"])
+    loss_b = path_losses(net, users[1], entry["path_b"])
+    la = float(np.mean([loss_a[x] for x in offs_a]))
+    lb = float(np.mean([loss_b[-x] for x in offs_a]))
     if not (np.isfinite(la) and np.isfinite(lb)):
         return 0.0
-    return float(cw_key_rate_channels(len(pairs_orient), la, lb, **physics))
+    return float(cw_key_rate_channels(len(pairs), la, lb, **physics))
 
 
-def validate_allocation(net: OpticalNetwork, alloc: dict, n_cap: int | None = None) -> list:
-    """Independent feasibility check of ``{request: (path_a, path_b, [(k, o)])}``.
+def objective_value(objective: str, rates) -> float:
+    """The stage-2 objective of the served requests' key rates (what the ILP maximizes after
+    the served count): ``total`` Σ rate, ``proportional`` Σ ln rate, ``maxmin`` min rate
+    (0 with nothing served).
 
-    Replays the allocation through the lock rules of :mod:`qnum.networks.optical`;
-    returns the list of violations (empty when feasible).
+    Examples
+    --------
+    >>> objective_value("total", [1.0, 2.0]), objective_value("maxmin", [1.0, 2.0])
+    (3.0, 1.0)
+    >>> objective_value("proportional", [1.0, 0.0])
+    -inf
     """
-    problems, locks, used_pairs = [], LockState(), set()
-    for r, (pa, pb, po) in alloc.items():
-        if n_cap is not None and len(po) > n_cap:
-            problems.append(f"{r}: {len(po)} channel pairs > cap {n_cap}")
-        for k, o in po:
-            if k in used_pairs:
-                problems.append(f"{r}: channel pair {k} used twice")
-            used_pairs.add(k)
+    rates = [float(r) for r in rates]
+    if objective == "total":
+        return float(sum(rates))
+    if objective == "proportional":
+        return float(sum(math.log(r) if r > 0 else -math.inf for r in rates))
+    if objective == "maxmin":
+        return min(rates, default=0.0)
+    raise ScenarioError("objective", objective, "must be one of " + ", ".join(OBJECTIVES))
+
+
+def allocation_problems(net: OpticalNetwork, alloc: dict, n_cap: int | None = None) -> list:
+    """Every violation of ``alloc`` as ``(request, resource, reason)`` (empty when feasible).
+
+    Checks, in this order per request: the hops are port paths from the source to each user,
+    the channel-pair cap, every channel pair booked once (source), every offset passes its
+    path, and the lock rules (a TDM port carries one crossconnect, a WDM (port, offset) one
+    path), replayed request by request.
+
+    Examples
+    --------
+    >>> from qnum.networks.optical import dser_network, network_from_dict
+    >>> net = network_from_dict(dser_network("WSS", "OS", n_pairs=2))
+    >>> a = {"path_a": [("mux", 0, 1), ("f0", 0, 1)], "path_b": [("mux", 0, 2), ("f1", 0, 1)],
+    ...      "channel_pairs": [(1, 0)]}
+    >>> b = {"path_a": [("mux", 0, 1), ("f0", 0, 2)], "path_b": [("mux", 0, 3), ("f2", 0, 1)],
+    ...      "channel_pairs": [(2, 0)]}
+    >>> allocation_problems(net, {("u1", "u3"): a, ("u2", "u5"): b})
+    [(('u2', 'u5'), ('f0', 0), 'TDM port held by crossconnect (0, 1) of another path')]
+    """
+    problems, locks = [], LockState()
+    owner = {}
+    for r, entry in alloc.items():
+        losses = []
+        bad = False
+        for user, key in ((r[0], "path_a"), (r[1], "path_b")):
+            try:
+                losses.append(path_losses(net, user, entry[key]))
+            except ValueError as exc:
+                problems.append((r, key, str(exc)))
+                bad = True
+        if bad:
+            continue
+        pairs = list(entry["channel_pairs"])
+        if n_cap is not None and len(pairs) > n_cap:
+            problems.append((r, "channel_pairs", f"{len(pairs)} channel pairs > cap {n_cap}"))
+        offs_a = []
+        for k, o in pairs:
+            if k in locks.pairs:
+                problems.append((r, f"channel pair {k}", f"booked twice (also by {owner[k]})"))
+            locks.pairs.add(k)
+            owner.setdefault(k, r)
             oa = k if o == 0 else -k
-            for path, off in ((pa, oa), (pb, -oa)):
-                if not np.isfinite(path[1][off]):
-                    problems.append(f"{r}: offset {off} does not pass its path")
-        offs_a = [k if o == 0 else -k for k, o in po]
-        for path, offs in ((pa, offs_a), (pb, [-x for x in offs_a])):
-            if not can_lock(net, locks, path[0], offs):
-                problems.append(f"{r}: port/channel conflict")
+            offs_a.append(oa)
+            for loss, off, user in ((losses[0], oa, r[0]), (losses[1], -oa, r[1])):
+                if not np.isfinite(loss[off]):
+                    problems.append((r, f"offset {off}", f"does not pass the path to {user}"))
+        for key, offs in (("path_a", offs_a), ("path_b", [-x for x in offs_a])):
+            conflict = _lock_conflict(net, locks, entry[key], offs)
+            if conflict is not None:
+                problems.append((r,) + conflict)
             else:
-                lock(net, locks, path[0], offs)
+                _take(net, locks, entry[key], offs)
     return problems
 
 
-#: second-stage objectives of :meth:`RWAModel.solve` (after maximizing the served requests)
-OBJECTIVES = ("total", "proportional", "maxmin")
+def _lock_conflict(net, locks, hops, offsets):
+    """The first (resource, reason) the hops cannot take for ``offsets``, or None."""
+    for dev, i, o in hops:
+        d = net.devices[dev]
+        for p in (i, o):
+            if d.mux == "TDM":
+                held = locks.tdm.get((dev, p))
+                if held is not None and tuple(held[0]) != (i, o):
+                    return (dev, p), f"TDM port held by crossconnect {tuple(held[0])} of another path"
+            elif d.mux == "WDM":
+                for c in offsets:
+                    if (dev, p, c) in locks.wdm:
+                        return (dev, p, c), "WDM port already carries this offset"
+    return None
+
+
+def _take(net, locks, hops, offsets):
+    for dev, i, o in hops:
+        d = net.devices[dev]
+        for p in (i, o):
+            if d.mux == "TDM":
+                locks.tdm.setdefault((dev, p), [(i, o), 0])[1] += 1
+            elif d.mux == "WDM":
+                locks.wdm.update((dev, p, c) for c in offsets)
+
+
+def validate_allocation(net: OpticalNetwork, alloc: dict, n_cap: int | None = None) -> list:
+    """Independent feasibility check of a labelled allocation: the list of violations as text.
+
+    Walks every path through the network (:func:`path_losses`) and replays the lock rules
+    of :mod:`qnum.networks.optical`; empty when feasible (see :func:`allocation_problems`).
+
+    Examples
+    --------
+    >>> from qnum.networks.optical import dser_network, network_from_dict
+    >>> net = network_from_dict(dser_network("WSS", "OS", n_pairs=2))
+    >>> a = {"path_a": [("mux", 0, 1), ("f0", 0, 1)], "path_b": [("mux", 0, 2), ("f1", 0, 1)],
+    ...      "channel_pairs": [(1, 0), (1, 1)]}
+    >>> validate_allocation(net, {("u1", "u3"): a})
+    ["('u1', 'u3'): channel pair 1: booked twice (also by ('u1', 'u3'))"]
+    """
+    return [f"{r}: {resource}: {reason}" for r, resource, reason in allocation_problems(net, alloc, n_cap)]
 
 
 class RWAModel:

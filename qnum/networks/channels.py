@@ -8,11 +8,15 @@ link's QBER moves by U[-delta, delta] and is clipped to [0, 0.11]).
 
 The offline rate region depends only on the stationary distribution of the states, so a
 Markov chain has the same region as i.i.d. draws with its stationary probabilities.
+
+Channel processes and realizations are immutable (frozen, read-only arrays), like the
+scenarios that hold them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -33,12 +37,45 @@ def as_generator(seed) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Realization:
-    """A realized channel: SKR table (states x pairs, bit/s) and the state of each slot."""
+    """A realized channel: SKR table (states x pairs, bit/s) and the state of each slot (read-only).
 
-    skr: np.ndarray
-    state_of_slot: np.ndarray
+    Examples
+    --------
+    >>> real = Realization([[1.0, 2.0], [3.0, 4.0]], [0, 1, 1, 1])
+    >>> real.frequencies().tolist(), real.slots
+    ([0.25, 0.75], 4)
+    """
+
+    skr: Any
+    state_of_slot: Any
+
+    def __post_init__(self):
+        try:
+            skr = np.array(self.skr, dtype=float)
+            states = np.array(self.state_of_slot).reshape(-1)
+        except (TypeError, ValueError):
+            raise ScenarioError("realization", type(self.skr).__name__, "needs an SKR table (states x pairs) of "
+                                "numbers and an integer state per slot") from None
+        if skr.ndim == 1:
+            skr = skr[None, :]
+        if skr.ndim != 2 or skr.shape[0] < 1 or not np.all(np.isfinite(skr)) or np.any(skr < 0):
+            raise ScenarioError("realization.skr", skr.shape, "must be a (states x pairs) table of finite SKRs >= 0")
+        if states.size and (not np.issubdtype(states.dtype, np.integer) or states.min() < 0
+                            or states.max() >= skr.shape[0]):
+            raise ScenarioError("realization.state_of_slot", states[:5].tolist(),
+                                f"must be integer row indices of the SKR table in [0, {skr.shape[0] - 1}]")
+        states = states.astype(np.int64)
+        skr.setflags(write=False)
+        states.setflags(write=False)
+        object.__setattr__(self, "skr", skr)
+        object.__setattr__(self, "state_of_slot", states)
+
+    @property
+    def slots(self) -> int:
+        """Number of slots realized."""
+        return int(self.state_of_slot.size)
 
     def frequencies(self) -> np.ndarray:
         """Empirical frequency of each row of ``skr`` over the slots."""
@@ -46,10 +83,11 @@ class Realization:
         return counts / counts.sum()
 
 
+@dataclass(frozen=True)
 class FixedChannel:
     """One channel state forever (the scenario must have exactly one state)."""
 
-    name = "fixed"
+    name: ClassVar[str] = "fixed"
 
     def validate(self, scenario) -> None:
         if scenario.num_states != 1:
@@ -62,10 +100,11 @@ class FixedChannel:
         return {"process": "fixed"}
 
 
+@dataclass(frozen=True)
 class IIDChannel:
     """Each slot's state drawn independently from the scenario's probabilities."""
 
-    name = "iid"
+    name: ClassVar[str] = "iid"
 
     def validate(self, scenario) -> None:
         pass
@@ -81,6 +120,7 @@ class IIDChannel:
         return {"process": "iid"}
 
 
+@dataclass(frozen=True, eq=False)
 class MarkovChannel:
     """A Markov chain over the scenario's states with a given transition matrix.
 
@@ -88,15 +128,20 @@ class MarkovChannel:
     so that the offline optimum over the rate region is the long-run optimum.
     """
 
-    name = "markov"
+    name: ClassVar[str] = "markov"
+    transition: Any
 
-    def __init__(self, transition):
-        P = np.asarray(transition, dtype=float)
+    def __post_init__(self):
+        try:
+            P = np.array(self.transition, dtype=float)
+        except (TypeError, ValueError):
+            raise ScenarioError("channel.transition", self.transition, "must be a square matrix of numbers") from None
         if P.ndim != 2 or P.shape[0] != P.shape[1]:
-            raise ScenarioError("channel.transition", transition, "must be a square matrix")
+            raise ScenarioError("channel.transition", self.transition, "must be a square matrix")
         if np.any(~np.isfinite(P)) or np.any(P < 0) or not np.allclose(P.sum(axis=1), 1.0, atol=1e-9):
             raise ScenarioError("channel.transition", P.tolist(), "rows must be probabilities summing to 1")
-        self.transition = P
+        P.setflags(write=False)
+        object.__setattr__(self, "transition", P)
 
     def stationary(self) -> np.ndarray:
         """Stationary distribution (left eigenvector for eigenvalue 1)."""
@@ -130,6 +175,7 @@ class MarkovChannel:
         return {"process": "markov", "transition": self.transition.tolist()}
 
 
+@dataclass(frozen=True)
 class PerturbedQBERChannel:
     """The PF paper's time-varying channel: QBER perturbed every ``period_slots`` slots.
 
@@ -141,23 +187,30 @@ class PerturbedQBERChannel:
     given): ``period_slots=100``, ``delta=0.005`` — qnum's choice, see REFERENCE.md §1.
     """
 
-    name = "perturbed-qber"
+    name: ClassVar[str] = "perturbed-qber"
+    period_slots: int = 100
+    delta: float = 0.005
+    mode: str = "walk"
+    qber_min: float = 0.0
+    qber_max: float = 0.11
 
-    def __init__(self, period_slots: int = 100, delta: float = 0.005, mode: str = "walk",
-                 qber_min: float = 0.0, qber_max: float = 0.11):
+    def __post_init__(self):
+        period_slots = self.period_slots
         if not isinstance(period_slots, (int, np.integer)) or isinstance(period_slots, bool) or period_slots < 1:
             raise ScenarioError("channel.period_slots", period_slots, "must be an integer >= 1")
-        if not np.isfinite(delta) or delta < 0:
-            raise ScenarioError("channel.delta", delta, "must be finite and >= 0")
-        if mode not in ("walk", "iid"):
-            raise ScenarioError("channel.mode", mode, 'must be "walk" or "iid"')
-        if not (0 <= qber_min <= qber_max <= 0.5):
-            raise ScenarioError("channel.qber_max", qber_max, "need 0 <= qber_min <= qber_max <= 0.5")
-        self.period_slots = int(period_slots)
-        self.delta = float(delta)
-        self.mode = mode
-        self.qber_min = float(qber_min)
-        self.qber_max = float(qber_max)
+        for key in ("delta", "qber_min", "qber_max"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not np.isfinite(value):
+                raise ScenarioError(f"channel.{key}", value, "must be a finite number")
+        if self.delta < 0:
+            raise ScenarioError("channel.delta", self.delta, "must be finite and >= 0")
+        if self.mode not in ("walk", "iid"):
+            raise ScenarioError("channel.mode", self.mode, 'must be "walk" or "iid"')
+        if not (0 <= self.qber_min <= self.qber_max <= 0.5):
+            raise ScenarioError("channel.qber_max", self.qber_max, "need 0 <= qber_min <= qber_max <= 0.5")
+        for key, value in (("period_slots", int(period_slots)), ("delta", float(self.delta)),
+                           ("qber_min", float(self.qber_min)), ("qber_max", float(self.qber_max))):
+            object.__setattr__(self, key, value)
 
     def validate(self, scenario) -> None:
         if scenario.physical is None:

@@ -52,14 +52,40 @@ def channel_offsets(n_pairs: int) -> list[int]:
     return list(range(-n_pairs, 0)) + list(range(1, n_pairs + 1))
 
 
-@dataclass
+class ReadOnlyDict(dict):
+    """A dict that refuses changes after construction (picklable, JSON-serializable).
+
+    Examples
+    --------
+    >>> d = ReadOnlyDict({"a": 1})
+    >>> d["b"] = 2
+    Traceback (most recent call last):
+    ...
+    TypeError: read-only mapping: derive a new scenario with replace() instead
+    """
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("read-only mapping: derive a new scenario with replace() instead")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
+
+    def __reduce__(self):
+        return (type(self), (dict(self),))
+
+
+@dataclass(frozen=True)
 class Device:
-    """One device: type, port count and loss tensor (ports × ports × channels, dB)."""
+    """One device: type, port count and loss tensor (ports × ports × channels, dB; read-only)."""
 
     name: str
     type: str
     ports: int
     loss_dB: np.ndarray
+
+    def __post_init__(self):
+        loss = np.array(self.loss_dB, dtype=float)
+        loss.setflags(write=False)
+        object.__setattr__(self, "loss_dB", loss)
 
     @property
     def mux(self):
@@ -67,9 +93,9 @@ class Device:
         return DEVICE_TYPES[self.type]
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class OpticalNetwork:
-    """Validated device-level network with fibre links, users and a channel set.
+    """Validated device-level network with fibre links, users and a channel set (immutable).
 
     Examples
     --------
@@ -83,6 +109,10 @@ class OpticalNetwork:
     n_pairs: int
     source: str
     centre_THz: float = 193.40
+
+    def __post_init__(self):
+        object.__setattr__(self, "devices", ReadOnlyDict(self.devices))
+        object.__setattr__(self, "links", ReadOnlyDict(self.links))
 
     @property
     def offsets(self):

@@ -9,18 +9,41 @@ example, and seeded random networks.
 
 Pairs are unordered ``(i, j)`` with ``i < j`` in lexicographic order, the order of
 ``numpy.triu_indices(N, 1)``; every per-pair vector uses it.
+
+Scenario file (JSON or TOML), read by :meth:`PumpingScenario.from_dict`::
+
+    {"kind": "pumping", "nodes": N, "capacity": K, "alpha": 1 | "maxmin",
+     "states": [{"prob": p, "skr": N x N symmetric matrix (bit/s)}, ...],
+     "sharing": {"per_count_factor": [f_1, ..., f_K]},        (optional)
+     "topologies": "at-most-k" | "matching" | [[[i, j], ...], ...],   (optional)
+     "weights": N x N symmetric matrix,                       (optional)
+     "channel": "iid" | "fixed" | {"process": "markov", "transition": [[...]]},  (optional)
+     "name": "label"}                                          (optional)
+
+or, instead of ``states``, the physical form (SKRs from BBM92,
+``s = R 10^(-a d / 10) max(0, 1 - 2 h(Q))``), which also allows the paper's
+perturbed-QBER channel ``{"process": "perturbed-qber", "period_slots": 100, "delta": 0.005}``::
+
+    {"distance_km": N x N, "qber": N x N, "qber_states": [N x N, ...] (optional),
+     "probabilities": [...] (optional), "attenuation_db_per_km": 0.2, "repetition_rate_hz": 1e9}
+
+``states`` may also come with ``distance_km``, ``qber`` (and the loss and source rate):
+the explicit SKRs plus the link data they came from, which is what
+:meth:`PumpingScenario.to_dict` writes, so a file round-trips exactly.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from functools import cached_property
+from typing import Any, ClassVar
 
 import numpy as np
 
 from qnum.errors import ScenarioError
-from qnum.networks.channels import FixedChannel, IIDChannel, PerturbedQBERChannel
+from qnum.networks.channels import FixedChannel, IIDChannel, PerturbedQBERChannel, channel_from_dict
+from qnum.networks.io import check_keys, require
 from qnum.physics import bbm92_key_rate, transmissivity
 from qnum.utility import parse_alpha
 
@@ -110,14 +133,22 @@ def pairs_to_matrix(values, nodes: int) -> np.ndarray:
     return A
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PhysicalLinks:
-    """Physical link data behind the SKRs: distances (km), nominal QBER, loss, source rate."""
+    """Physical link data behind the SKRs: distances (km), nominal QBER, loss, source rate (read-only)."""
 
     distance_km: np.ndarray
     qber: np.ndarray
     attenuation_db_per_km: float
     repetition_rate_hz: float
+
+    def __post_init__(self):
+        for key in ("distance_km", "qber"):
+            value = np.array(getattr(self, key), dtype=float)
+            value.setflags(write=False)
+            object.__setattr__(self, key, value)
+        object.__setattr__(self, "attenuation_db_per_km", float(self.attenuation_db_per_km))
+        object.__setattr__(self, "repetition_rate_hz", float(self.repetition_rate_hz))
 
     @cached_property
     def qber_vector(self) -> np.ndarray:
@@ -129,8 +160,9 @@ class PhysicalLinks:
         return transmissivity(d, self.attenuation_db_per_km)
 
 
+@dataclass(frozen=True, eq=False, repr=False)
 class PumpingScenario:
-    """Validated pumping scenario (read-only data).
+    """Validated pumping scenario: immutable after construction (derive variants with :meth:`replace`).
 
     Parameters
     ----------
@@ -169,30 +201,132 @@ class PumpingScenario:
     Traceback (most recent call last):
     ...
     qnum.errors.ScenarioError: capacity = 4: must be an integer in [1, 3] (the number of node pairs)
+    >>> sc.capacity = 2
+    Traceback (most recent call last):
+    ...
+    dataclasses.FrozenInstanceError: cannot assign to field 'capacity'
     """
 
-    def __init__(self, nodes, capacity, skr, probabilities, *, per_count_factor=None,
-                 topologies=AT_MOST_K, weights=None, alpha=1.0, channel=None, physical=None,
-                 name="pumping"):
+    kind: ClassVar[str] = "pumping"
+
+    nodes: int
+    capacity: int
+    skr: Any
+    probabilities: Any
+    _: KW_ONLY
+    per_count_factor: Any = None
+    topologies: Any = AT_MOST_K
+    weights: Any = None
+    alpha: Any = 1.0
+    channel: Any = None
+    physical: PhysicalLinks | None = None
+    name: str = "pumping"
+
+    def __post_init__(self):
+        nodes, capacity = self.nodes, self.capacity
         if isinstance(nodes, bool) or not isinstance(nodes, (int, np.integer)) or nodes < 2:
             raise ScenarioError("nodes", nodes, "must be an integer >= 2")
-        self.nodes = int(nodes)
-        self.num_pairs = self.nodes * (self.nodes - 1) // 2
+        setattr_ = object.__setattr__
+        setattr_(self, "nodes", int(nodes))
         if isinstance(capacity, bool) or not isinstance(capacity, (int, np.integer)) \
                 or not 1 <= capacity <= self.num_pairs:
             raise ScenarioError("capacity", capacity,
                                 f"must be an integer in [1, {self.num_pairs}] (the number of node pairs)")
-        self.capacity = int(capacity)
-        self.skr = self._validate_skr(skr)
-        self.probabilities = self._validate_probabilities(probabilities)
-        self.per_count_factor = self._validate_factor(per_count_factor)
-        self.topologies = self._validate_topologies(topologies)
-        self.weights = self._validate_weights(weights)
-        self.alpha = parse_alpha(alpha)
-        self.physical = physical
-        self.name = str(name)
-        self.channel = channel if channel is not None else (FixedChannel() if self.num_states == 1 else IIDChannel())
+        setattr_(self, "capacity", int(capacity))
+        setattr_(self, "skr", self._validate_skr(self.skr))
+        setattr_(self, "probabilities", self._validate_probabilities(self.probabilities))
+        setattr_(self, "per_count_factor", self._validate_factor(self.per_count_factor))
+        setattr_(self, "topologies", self._validate_topologies(self.topologies))
+        setattr_(self, "weights", self._validate_weights(self.weights))
+        setattr_(self, "alpha", parse_alpha(self.alpha))
+        if self.physical is not None and not isinstance(self.physical, PhysicalLinks):
+            raise ScenarioError("physical", self.physical, "must be a PhysicalLinks (distance and QBER data)")
+        setattr_(self, "name", str(self.name))
+        if self.channel is None:
+            setattr_(self, "channel", FixedChannel() if self.num_states == 1 else IIDChannel())
         self.channel.validate(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PumpingScenario":
+        """Validated scenario from the file form (module docstring); unknown keys are rejected.
+
+        Examples
+        --------
+        >>> sc = PumpingScenario.from_dict({"kind": "pumping", "nodes": 2, "capacity": 1,
+        ...                                 "states": [{"prob": 1.0, "skr": [[0, 3], [3, 0]]}]})
+        >>> sc.skr.tolist()
+        [[3.0]]
+        >>> PumpingScenario.from_dict({"kind": "pumping", "nodes": 2, "capacity": 1, "state": []})
+        Traceback (most recent call last):
+        ...
+        qnum.errors.ScenarioError: state = []: unknown key; allowed keys: alpha, attenuation_db_per_km, capacity, channel, distance_km, kind, name, nodes, probabilities, qber, qber_states, repetition_rate_hz, sharing, states, topologies, weights
+        """
+        if not isinstance(data, dict):
+            raise ScenarioError("scenario", data, "must be an object (a dict)")
+        check_keys(data, _KEYS)
+        if data.get("kind", cls.kind) != cls.kind:
+            raise ScenarioError("kind", data["kind"], f"a PumpingScenario needs kind = {cls.kind!r}")
+        nodes = require(data, "nodes")
+        if isinstance(nodes, bool) or not isinstance(nodes, int) or nodes < 2:
+            raise ScenarioError("nodes", nodes, "must be an integer >= 2")
+        physical = _PHYSICAL_KEYS & set(data)
+        if "states" not in data:
+            if not physical:
+                raise ScenarioError("states", None, 'required key is missing (or give "distance_km" + "qber")')
+            return _from_physical(data, nodes)
+        derived = physical & {"qber_states", "probabilities"}
+        if derived:
+            key = sorted(derived)[0]
+            raise ScenarioError(key, data[key], 'give either "states" (SKR matrices) or "distance_km" + "qber" '
+                                '(+ "qber_states", "probabilities"), not both')
+        states = data["states"]
+        if not isinstance(states, list) or not states:
+            raise ScenarioError("states", states, "must be a non-empty list of {\"prob\": p, \"skr\": matrix}")
+        probs, skr = [], []
+        for c, st in enumerate(states):
+            if not isinstance(st, dict):
+                raise ScenarioError(f"states[{c}]", st, "must be an object {\"prob\": p, \"skr\": matrix}")
+            check_keys(st, {"prob", "skr"}, where=f"states[{c}].")
+            p = require(st, "prob", where=f"states[{c}].")
+            if isinstance(p, bool) or not isinstance(p, (int, float)):
+                raise ScenarioError(f"states[{c}].prob", p, "must be a number")
+            probs.append(float(p))
+            skr.append(matrix_to_pairs(require(st, "skr", where=f"states[{c}]."), nodes, f"states[{c}].skr"))
+        links = None
+        if physical:
+            # explicit SKRs with the link data they came from (what to_dict writes)
+            distance = _square(require(data, "distance_km"), nodes, "distance_km")
+            qber = _square(require(data, "qber"), nodes, "qber")
+            links = PhysicalLinks(distance, qber, _number(data, "attenuation_db_per_km", 0.2),
+                                  _number(data, "repetition_rate_hz", DEFAULT_REPETITION_RATE_HZ))
+        return cls(nodes, require(data, "capacity"), skr, probs, physical=links, **_common_options(data))
+
+    def to_dict(self) -> dict:
+        """File form: explicit SKR states (plus the physical link data when there is some).
+
+        ``PumpingScenario.from_dict(sc.to_dict())`` gives the same scenario.
+
+        Examples
+        --------
+        >>> sc = table_i(channel="perturbed")
+        >>> again = PumpingScenario.from_dict(sc.to_dict())
+        >>> again.to_dict() == sc.to_dict(), again.channel.name
+        (True, 'perturbed-qber')
+        """
+        states = [{"prob": float(p), "skr": pairs_to_matrix(s, self.nodes).tolist()}
+                  for p, s in zip(self.probabilities, self.skr)]
+        out = {"kind": self.kind, "name": self.name, "nodes": self.nodes, "capacity": self.capacity,
+               "alpha": "maxmin" if math.isinf(self.alpha) else self.alpha, "states": states,
+               "topologies": self._topologies_as_pairs(), "channel": self.channel.to_dict()}
+        if self.per_count_factor is not None:
+            out["sharing"] = {"per_count_factor": self.per_count_factor.tolist()}
+        if not np.all(self.weights == 1.0):
+            out["weights"] = pairs_to_matrix(self.weights, self.nodes).tolist()
+        if self.physical is not None:
+            out.update(distance_km=self.physical.distance_km.tolist(), qber=self.physical.qber.tolist(),
+                       attenuation_db_per_km=self.physical.attenuation_db_per_km,
+                       repetition_rate_hz=self.physical.repetition_rate_hz)
+        return out
 
     # -- validation -------------------------------------------------------------------
     def _validate_skr(self, skr) -> np.ndarray:
@@ -281,6 +415,11 @@ class PumpingScenario:
 
     # -- views ------------------------------------------------------------------------
     @property
+    def num_pairs(self) -> int:
+        """M = N(N-1)/2, the number of node pairs."""
+        return self.nodes * (self.nodes - 1) // 2
+
+    @property
     def num_states(self) -> int:
         return self.skr.shape[0]
 
@@ -322,18 +461,22 @@ class PumpingScenario:
         return self.probabilities @ self.skr
 
     def replace(self, **changes) -> "PumpingScenario":
-        """A copy with some fields changed (validated again).
+        """A copy with some fields changed (validated again); the scenario itself never changes.
 
         Examples
         --------
         >>> sc = PumpingScenario(3, 1, [[1.0, 2.0, 3.0]], [1.0])
-        >>> sc.replace(capacity=2).capacity
-        2
+        >>> sc.replace(capacity=2).capacity, sc.capacity
+        (2, 1)
         """
         fields = dict(nodes=self.nodes, capacity=self.capacity, skr=self.skr, probabilities=self.probabilities,
                       per_count_factor=self.per_count_factor, topologies=self._topologies_as_pairs(),
                       weights=self.weights, alpha=self.alpha, channel=self.channel, physical=self.physical,
                       name=self.name)
+        unknown = set(changes) - set(fields)
+        if unknown:
+            key = sorted(unknown)[0]
+            raise ScenarioError(key, changes[key], f"not a field of PumpingScenario; fields: {', '.join(fields)}")
         fields.update(changes)
         if "skr" in changes and "channel" not in changes and len(np.atleast_2d(changes["skr"])) != self.num_states:
             fields["channel"] = None
@@ -354,19 +497,6 @@ class PumpingScenario:
         keep = np.asarray(probabilities) > 0
         return self.replace(skr=skr[keep], probabilities=np.asarray(probabilities)[keep], channel=None,
                             name=name or self.name)
-
-    def to_dict(self) -> dict:
-        """File form (see :func:`qnum.networks.io.load_scenario`)."""
-        states = [{"prob": float(p), "skr": pairs_to_matrix(s, self.nodes).tolist()}
-                  for p, s in zip(self.probabilities, self.skr)]
-        out = {"kind": "pumping", "name": self.name, "nodes": self.nodes, "capacity": self.capacity,
-               "alpha": "maxmin" if math.isinf(self.alpha) else self.alpha, "states": states,
-               "topologies": self._topologies_as_pairs(), "channel": self.channel.to_dict()}
-        if self.per_count_factor is not None:
-            out["sharing"] = {"per_count_factor": self.per_count_factor.tolist()}
-        if not np.all(self.weights == 1.0):
-            out["weights"] = pairs_to_matrix(self.weights, self.nodes).tolist()
-        return out
 
     def __repr__(self) -> str:
         share = "independent" if self.independent else f"f={self.per_count_factor.tolist()}"
@@ -530,3 +660,56 @@ def random_network(nodes: int, capacity: int, states: int = 1, *, seed=None, sid
                               probabilities=probabilities, topologies=topologies,
                               per_count_factor=per_count_factor, alpha=alpha,
                               name=name or f"random-n{nodes}-k{capacity}-s{states}")
+
+
+# -- the file reader's helpers (PumpingScenario.from_dict) -----------------------------------
+
+_KEYS = {"kind", "name", "nodes", "capacity", "alpha", "states", "sharing", "topologies", "weights", "channel",
+         "distance_km", "qber", "qber_states", "probabilities", "attenuation_db_per_km", "repetition_rate_hz"}
+_PHYSICAL_KEYS = {"distance_km", "qber", "qber_states", "probabilities", "attenuation_db_per_km",
+                  "repetition_rate_hz"}
+
+
+def _common_options(data: dict) -> dict:
+    factor = None
+    sharing = data.get("sharing")
+    if sharing is not None and sharing != "independent":
+        if not isinstance(sharing, dict):
+            raise ScenarioError("sharing", sharing, 'must be "independent" or {"per_count_factor": [...]}')
+        check_keys(sharing, {"per_count_factor"}, where="sharing.")
+        factor = require(sharing, "per_count_factor", where="sharing.")
+    channel = data.get("channel")
+    name = data.get("name", "pumping")
+    if not isinstance(name, str):
+        raise ScenarioError("name", name, "must be a string")
+    return dict(per_count_factor=factor, topologies=data.get("topologies", AT_MOST_K), weights=data.get("weights"),
+                alpha=data.get("alpha", 1.0), channel=channel_from_dict(channel) if channel is not None else None,
+                name=name)
+
+
+def _square(matrix, nodes: int, field: str) -> np.ndarray:
+    try:
+        A = np.asarray(matrix, dtype=float)
+    except (TypeError, ValueError):
+        raise ScenarioError(field, matrix, "must be an N x N matrix of numbers") from None
+    if A.shape != (nodes, nodes):
+        raise ScenarioError(field, A.shape, f"must be a {nodes}x{nodes} matrix (nodes = {nodes})")
+    matrix_to_pairs(A, nodes, field)          # symmetric, finite, >= 0
+    return A
+
+
+def _number(data: dict, key: str, default: float) -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ScenarioError(key, value, "must be a finite number > 0")
+    return float(value)
+
+
+def _from_physical(data: dict, nodes: int) -> PumpingScenario:
+    """The physical file form: distances and QBERs; SKRs from BBM92 (see from_distance_qber)."""
+    distance = _square(require(data, "distance_km"), nodes, "distance_km")
+    return from_distance_qber(distance, require(data, "qber"), require(data, "capacity"),
+                              attenuation_db_per_km=_number(data, "attenuation_db_per_km", 0.2),
+                              repetition_rate_hz=_number(data, "repetition_rate_hz", DEFAULT_REPETITION_RATE_HZ),
+                              qber_states=data.get("qber_states"), probabilities=data.get("probabilities"),
+                              **_common_options(data))

@@ -12,13 +12,13 @@ qnum's stand-in default scale is 1/100 as REFERENCE.md suggests).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
 
 from qnum.errors import ScenarioError
-from qnum.physics.werner import UTILITIES, link_capacity_scale
+from qnum.physics.werner import UTILITIES, fidelity_from_werner, link_capacity_scale
 
 #: NSFNet (14 nodes) link lengths in km, REFERENCE.md §3; the 21-link variant drops (7, 10).
 NSFNET_KM = [(1, 2, 2100), (1, 3, 3000), (1, 8, 4800), (2, 3, 1200), (2, 4, 1500),
@@ -29,23 +29,36 @@ NSFNET_KM = [(1, 2, 2100), (1, 3, 3000), (1, 8, 4800), (2, 3, 1200), (2, 4, 1500
 
 
 def _positive(field_name, value, allow_zero=False):
-    ok = isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and np.isfinite(value)
+    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool) and np.isfinite(value)
     if not ok or value < 0 or (value == 0 and not allow_zero):
         raise ScenarioError(field_name, value, "must be a number " + (">= 0" if allow_zero else "> 0"))
     return float(value)
 
 
-@dataclass
+def _frozen(values) -> np.ndarray:
+    out = np.array(values, dtype=float)
+    out.setflags(write=False)
+    return out
+
+
+#: keys of a scenario file of kind "qnum" (:meth:`RepeaterScenario.from_dict`)
+FILE_KEYS = ("kind", "links", "routes", "utility", "attempt_time_s", "attenuation_db_per_km", "efficiency",
+             "decoherence_rate_per_s", "fiber_speed_km_per_s")
+_PHYSICS = FILE_KEYS[4:]
+
+
+@dataclass(frozen=True)
 class RepeaterScenario:
-    """Links, routes and physics of a QNUM problem.
+    """Links, routes and physics of a QNUM problem (immutable; derive variants with :meth:`replace`).
 
     Parameters
     ----------
-    link_names : list of str
+    link_names : sequence of str
+        Unique link names (the labels of ``werner`` in solutions and traces).
     link_lengths_km : sequence of float, one per link (>= 0)
-    routes : list of list of int
-        Link indices of each route (non-empty).
-    weights : sequence of float, one per route (> 0)
+    routes : sequence of sequence of int
+        Link indices of each route (non-empty, each link once).
+    weights : sequence of float, one per route (> 0); default all 1
     utility : {"distillable", "secret-key", "negativity"}
     attempt_time_s, attenuation_db_per_km, efficiency : float
         ``T``, fibre attenuation and ``c`` of ``d_l = 3 c eta_l / (2 T)``.
@@ -54,6 +67,11 @@ class RepeaterScenario:
         (stand-in, REFERENCE.md gives none): a route's pairs wait one classical round trip
         over the route, ``t_r = 2 L_r / v`` with ``v`` = ``fiber_speed_km_per_s`` (2e5), so
         ``W_r = e^{-Γ t_r} Π w_l``.
+    fiber_speed_km_per_s : float
+    route_names : sequence of str, optional
+        Unique route labels (the labels of ``rates`` and ``fidelity`` in solutions and
+        traces); default ``"route0"``, ``"route1"``, ... (:func:`from_graph` names a route
+        after its user pair, ``"a-b"``).
 
     Examples
     --------
@@ -62,46 +80,185 @@ class RepeaterScenario:
     [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
     >>> round(float(sc.capacity_scale[0]), 2)
     1432.49
+    >>> sc.route_names
+    ('route0', 'route1')
+    >>> sc.weights[0] = 2.0
+    Traceback (most recent call last):
+    ...
+    ValueError: assignment destination is read-only
     """
 
-    link_names: list
+    link_names: tuple
     link_lengths_km: np.ndarray
-    routes: list
-    weights: np.ndarray = field(default=None)
+    routes: tuple
+    weights: np.ndarray = None
     utility: str = "distillable"
     attempt_time_s: float = 1e-3
     attenuation_db_per_km: float = 0.2
     efficiency: float = 1.0
     decoherence_rate_per_s: float = 0.0
     fiber_speed_km_per_s: float = 2e5
+    route_names: tuple = None
+
+    kind = "qnum"
 
     def __post_init__(self):
-        if self.utility not in UTILITIES:
+        def put(name, value):
+            object.__setattr__(self, name, value)
+
+        if not isinstance(self.utility, str) or self.utility not in UTILITIES:
             raise ScenarioError("utility", self.utility, "must be one of " + ", ".join(UTILITIES))
-        self.link_names = [str(n) for n in self.link_names]
-        if not self.link_names:
-            raise ScenarioError("links", self.link_names, "need at least one link")
-        if len(set(self.link_names)) != len(self.link_names):
-            raise ScenarioError("links", self.link_names, "link names must be unique")
-        self.link_lengths_km = np.array([_positive(f"links.{n}.length_km", v, allow_zero=True)
-                                         for n, v in zip(self.link_names, self.link_lengths_km)])
+        names = tuple(str(n) for n in self.link_names)
+        if not names:
+            raise ScenarioError("links", list(names), "need at least one link")
+        if len(set(names)) != len(names):
+            raise ScenarioError("links", list(names), "link names must be unique")
+        put("link_names", names)
+        lengths = list(self.link_lengths_km)
+        if len(lengths) != len(names):
+            raise ScenarioError("link_lengths_km", lengths, f"need one per link ({len(names)})")
+        put("link_lengths_km", _frozen([_positive(f"links.{n}.length_km", v, allow_zero=True)
+                                        for n, v in zip(names, lengths)]))
         if not self.routes:
             raise ScenarioError("routes", self.routes, "need at least one route")
+        routes = []
         for i, route in enumerate(self.routes):
+            route = list(route)
             if len(route) == 0:
-                raise ScenarioError(f"routes[{i}].links", list(route), "route is empty")
+                raise ScenarioError(f"routes[{i}].links", route, "route is empty")
             if len(set(route)) != len(route):
-                raise ScenarioError(f"routes[{i}].links", list(route), "a route uses each link once")
-        self.routes = [[int(l) for l in r] for r in self.routes]
-        if self.weights is None:
-            self.weights = np.ones(len(self.routes))
-        if len(self.weights) != len(self.routes):
-            raise ScenarioError("weights", list(self.weights), f"need one per route ({len(self.routes)})")
-        self.weights = np.array([_positive(f"routes[{i}].weight", w) for i, w in enumerate(self.weights)])
+                raise ScenarioError(f"routes[{i}].links", route, "a route uses each link once")
+            for link in route:
+                if isinstance(link, bool) or not isinstance(link, (int, np.integer)) or not 0 <= link < len(names):
+                    raise ScenarioError(f"routes[{i}].links", route, f"link indices must be integers in [0, {len(names)})")
+            routes.append(tuple(int(link) for link in route))
+        put("routes", tuple(routes))
+        weights = np.ones(len(routes)) if self.weights is None else list(self.weights)
+        if len(weights) != len(routes):
+            raise ScenarioError("weights", list(weights), f"need one per route ({len(routes)})")
+        put("weights", _frozen([_positive(f"routes[{i}].weight", w) for i, w in enumerate(weights)]))
+        rnames = tuple(f"route{r}" for r in range(len(routes))) if self.route_names is None else self.route_names
+        if isinstance(rnames, str) or len(rnames) != len(routes):
+            raise ScenarioError("route_names", rnames, f"need one per route ({len(routes)})")
+        rnames = tuple(str(n) for n in rnames)
+        for i, n in enumerate(rnames):
+            if not n or n in rnames[:i]:
+                raise ScenarioError(f"routes[{i}].name", n, "route names must be unique and non-empty")
+        put("route_names", rnames)
         for key in ("attempt_time_s", "attenuation_db_per_km", "efficiency", "fiber_speed_km_per_s"):
-            setattr(self, key, _positive(key, getattr(self, key)))
-        self.decoherence_rate_per_s = _positive("decoherence_rate_per_s", self.decoherence_rate_per_s,
-                                                allow_zero=True)
+            put(key, _positive(key, getattr(self, key)))
+        put("decoherence_rate_per_s", _positive("decoherence_rate_per_s", self.decoherence_rate_per_s,
+                                                allow_zero=True))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RepeaterScenario":
+        """Validated scenario from the file form; unknown keys are refused, naming them.
+
+        File form (JSON or TOML)::
+
+            {"kind": "qnum",
+             "links": [{"name": "u1", "length_km": 2.0}, ...],
+             "routes": [{"links": ["u1", "s"], "weight": 1.0, "name": "alice-bob"}, ...],
+             "utility": "distillable" | "secret-key" | "negativity",     (optional)
+             "attempt_time_s": 1e-3, "attenuation_db_per_km": 0.2, "efficiency": 1.0,
+             "decoherence_rate_per_s": 0.0, "fiber_speed_km_per_s": 2e5}  (optional)
+
+        ``weight`` (default 1) and ``name`` (default ``"route<i>"``, unique) are optional.
+
+        Examples
+        --------
+        >>> sc = RepeaterScenario.from_dict({"kind": "qnum", "links": [{"name": "a", "length_km": 1.0}],
+        ...                                  "routes": [{"links": ["a"], "name": "ab"}]})
+        >>> sc.link_names, sc.routes, sc.route_names
+        (('a',), ((0,),), ('ab',))
+        >>> RepeaterScenario.from_dict({"kind": "qnum", "links": [{"name": "a", "length_km": 1.0}],
+        ...                             "routes": [{"links": ["a"], "wieght": 2.0}]})
+        Traceback (most recent call last):
+        ...
+        qnum.errors.ScenarioError: routes[0].wieght = 2.0: unknown key; allowed keys: links, name, weight
+        """
+        from qnum.networks.io import check_keys, require
+
+        if not isinstance(data, dict):
+            raise ScenarioError("scenario", data, "must be an object with kind \"qnum\"")
+        check_keys(data, set(FILE_KEYS))
+        if data.get("kind", "qnum") != "qnum":
+            raise ScenarioError("kind", data.get("kind"), "must be \"qnum\" for a repeater scenario")
+        raw_links = require(data, "links")
+        if not isinstance(raw_links, list) or not raw_links:
+            raise ScenarioError("links", raw_links, "must be a non-empty list of {\"name\", \"length_km\"}")
+        links = {}
+        for i, link in enumerate(raw_links):
+            if not isinstance(link, dict):
+                raise ScenarioError(f"links[{i}]", link, "must be an object {\"name\", \"length_km\"}")
+            check_keys(link, {"name", "length_km"}, where=f"links[{i}].")
+            name = require(link, "name", where=f"links[{i}].")
+            length = require(link, "length_km", where=f"links[{i}].")
+            if not isinstance(name, (str, int)) or isinstance(name, bool) or str(name) == "":
+                raise ScenarioError(f"links[{i}].name", name, "must be a non-empty string")
+            if str(name) in links:
+                raise ScenarioError(f"links[{i}].name", name, "duplicate link name")
+            links[str(name)] = _positive(f"links[{i}].length_km", length, allow_zero=True)
+        raw_routes = require(data, "routes")
+        if not isinstance(raw_routes, list) or not raw_routes:
+            raise ScenarioError("routes", raw_routes, "must be a non-empty list of {\"links\": [...]}")
+        routes, names = [], []
+        for i, route in enumerate(raw_routes):
+            if not isinstance(route, dict):
+                raise ScenarioError(f"routes[{i}]", route, "must be an object {\"links\": [link names], ...}")
+            check_keys(route, {"links", "weight", "name"}, where=f"routes[{i}].")
+            members = require(route, "links", where=f"routes[{i}].")
+            if not isinstance(members, list) or not all(isinstance(m, (str, int)) for m in members):
+                raise ScenarioError(f"routes[{i}].links", members, "must be a list of link names")
+            name = route.get("name", f"route{i}")
+            if not isinstance(name, str) or not name:
+                raise ScenarioError(f"routes[{i}].name", name, "must be a non-empty string")
+            routes.append(([str(m) for m in members], route.get("weight", 1.0), name))
+        physics = {key: data[key] for key in _PHYSICS if key in data}
+        return from_links(links, routes, data.get("utility", "distillable"), **physics)
+
+    def to_dict(self) -> dict:
+        """The scenario in the file form :meth:`from_dict` reads (kind "qnum").
+
+        Examples
+        --------
+        >>> d = two_user().to_dict()
+        >>> d["routes"][0]
+        {'name': 'route0', 'links': ['u1', 's'], 'weight': 1.0}
+        >>> RepeaterScenario.from_dict(d) == two_user()
+        True
+        """
+        return {"kind": "qnum",
+                "links": [{"name": n, "length_km": float(v)} for n, v in zip(self.link_names, self.link_lengths_km)],
+                "routes": [{"name": name, "links": links, "weight": float(w)}
+                           for name, links, w in zip(self.route_names, self.route_link_names(), self.weights)],
+                "utility": self.utility, "attempt_time_s": self.attempt_time_s,
+                "attenuation_db_per_km": self.attenuation_db_per_km, "efficiency": self.efficiency,
+                "decoherence_rate_per_s": self.decoherence_rate_per_s,
+                "fiber_speed_km_per_s": self.fiber_speed_km_per_s}
+
+    def replace(self, **changes) -> "RepeaterScenario":
+        """A validated copy with some fields changed (scenarios are immutable).
+
+        Examples
+        --------
+        >>> two_user().replace(utility="negativity").utility
+        'negativity'
+        """
+        import dataclasses
+
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            key = sorted(unknown)[0]
+            raise ScenarioError(key, changes[key], "not a field of RepeaterScenario")
+        return dataclasses.replace(self, **changes)
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, RepeaterScenario):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None
 
     @property
     def capacity_scale(self) -> np.ndarray:
@@ -114,7 +271,7 @@ class RepeaterScenario:
         """``A`` of shape (links, routes); ``A[l, r] = 1`` when route ``r`` uses link ``l``."""
         A = np.zeros((len(self.link_names), len(self.routes)))
         for r, route in enumerate(self.routes):
-            A[route, r] = 1.0
+            A[list(route), r] = 1.0
         return A
 
     @property
@@ -123,8 +280,7 @@ class RepeaterScenario:
 
         Examples
         --------
-        >>> sc = two_user()
-        >>> sc.decoherence_rate_per_s = 100.0
+        >>> sc = two_user().replace(decoherence_rate_per_s=100.0)
         >>> float(sc.route_log_decay[0])   # -100/s * 2 * 4 km / 2e5 km/s
         -0.004
         """
@@ -135,30 +291,62 @@ class RepeaterScenario:
         """Routes as lists of link names."""
         return [[self.link_names[l] for l in r] for r in self.routes]
 
-    def to_dict(self) -> dict:
-        """The scenario in the file form ``qnum solve`` reads (kind "qnum").
+    def objective(self, rates, werner) -> float:
+        """The QNUM utility ``Σ_r ω_r log(x_r E(W_r))``, ``W_r = e^{o_r} Π_{l ∈ r} w_l``.
+
+        ``rates`` per route and ``werner`` per link, in the scenario's order; ``-inf`` when a
+        route's rate is 0 or its ``E(W_r) <= 0``. This is exactly what every solve maximizes
+        and every trace evaluates at its online point.
 
         Examples
         --------
-        >>> from qnum.families.repeater import scenario_from_dict
-        >>> d = two_user().to_dict()
-        >>> d["routes"][0], scenario_from_dict(d).incidence.tolist() == two_user().incidence.tolist()
-        ({'links': ['u1', 's'], 'weight': 1.0}, True)
+        >>> sc = two_user()
+        >>> round(sc.objective([10.0, 10.0], [0.95, 0.95, 0.95]), 4)
+        3.2452
+        >>> sc.objective([10.0, 10.0], [0.5, 0.5, 0.5])     # F = 0.4 per route: below hashing
+        -inf
         """
-        return {"kind": "qnum",
-                "links": [{"name": n, "length_km": float(v)} for n, v in zip(self.link_names, self.link_lengths_km)],
-                "routes": [{"links": names, "weight": float(w)} for names, w in zip(self.route_link_names(), self.weights)],
-                "utility": self.utility, "attempt_time_s": self.attempt_time_s,
-                "attenuation_db_per_km": self.attenuation_db_per_km, "efficiency": self.efficiency,
-                "decoherence_rate_per_s": self.decoherence_rate_per_s,
-                "fiber_speed_km_per_s": self.fiber_speed_km_per_s}
+        x = np.asarray(rates, float)
+        w = np.asarray(werner, float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            W = np.exp(self.incidence.T @ np.log(w) + self.route_log_decay)
+            E = np.asarray(UTILITIES[self.utility](W), float)
+            terms = np.where((x > 0) & (E > 0), np.log(np.where(x > 0, x, 1.0) * np.where(E > 0, E, 1.0)), -np.inf)
+        return float(self.weights @ terms) if np.all(np.isfinite(terms)) else -np.inf
+
+    def route_werner(self, werner) -> np.ndarray:
+        """``W_r = e^{o_r} Π_{l ∈ r} w_l`` per route from link Werner parameters."""
+        with np.errstate(divide="ignore"):
+            return np.exp(self.incidence.T @ np.log(np.asarray(werner, float)) + self.route_log_decay)
+
+    def overshoot(self, rates, werner) -> np.ndarray:
+        """Normalized capacity use minus one per link, ``Σ_{r ∋ l} x_r / d_l + w_l − 1`` (> 0: over capacity)."""
+        return self.incidence @ np.asarray(rates, float) / self.capacity_scale + np.asarray(werner, float) - 1.0
+
+    def labelled(self, rates, werner) -> dict:
+        """A point as labelled values: ``rates`` and ``fidelity`` by route name, ``werner`` by link name.
+
+        Examples
+        --------
+        >>> v = two_user().labelled([1.0, 2.0], [0.9, 0.9, 1.0])
+        >>> v["rates"], v["fidelity"]["route0"], v["werner"]["s"]
+        ({'route0': 1.0, 'route1': 2.0}, 0.925, 1.0)
+        """
+        F = fidelity_from_werner(self.route_werner(werner))
+        return {"rates": dict(zip(self.route_names, (float(v) for v in np.asarray(rates, float)))),
+                "werner": dict(zip(self.link_names, (float(v) for v in np.asarray(werner, float)))),
+                "fidelity": dict(zip(self.route_names, (float(v) for v in F)))}
 
 
 def from_links(links: dict, routes, utility="distillable", **physics) -> RepeaterScenario:
     """Scenario from ``{name: length_km}`` and ``[(link_names, weight), ...]``.
 
+    A route may also be ``(link_names, weight, name)`` to set its label.
+
     Examples
     --------
+    >>> from_links({"a": 1.0}, [(["a"], 1.0, "ab")]).route_names
+    ('ab',)
     >>> from_links({"a": 1.0}, [(["b"], 1.0)])
     Traceback (most recent call last):
     ...
@@ -166,14 +354,19 @@ def from_links(links: dict, routes, utility="distillable", **physics) -> Repeate
     """
     names = list(links)
     index = {n: i for i, n in enumerate(names)}
-    idx = []
-    for i, (route, _) in enumerate(routes):
-        for link in route:
+    idx, weights, rnames = [], [], []
+    for i, route in enumerate(routes):
+        if not isinstance(route, (tuple, list)) or len(route) not in (2, 3):
+            raise ScenarioError(f"routes[{i}]", route, "must be (link_names, weight) or (link_names, weight, name)")
+        members, weight = route[0], route[1]
+        for link in members:
             if link not in index:
                 raise ScenarioError(f"routes[{i}].links", link, "unknown link; known links: " + ", ".join(names))
-        idx.append([index[l] for l in route])
-    return RepeaterScenario(names, [links[n] for n in names], idx, [w for _, w in routes],
-                            utility=utility, **physics)
+        idx.append([index[l] for l in members])
+        weights.append(weight)
+        rnames.append(route[2] if len(route) == 3 else f"route{i}")
+    return RepeaterScenario(names, [links[n] for n in names], idx, weights, utility=utility,
+                            route_names=rnames, **physics)
 
 
 def two_user(access_km=2.0, server_km=2.0, utility="distillable") -> RepeaterScenario:
@@ -214,15 +407,16 @@ def from_graph(graph: nx.Graph, pairs, weights=None, utility="distillable", **ph
 
     Each pair is served along its shortest path by length (ties: networkx's choice, which is
     deterministic for a given graph); links take their edge's ``name`` attribute, else
-    ``"u-v"`` after their end nodes.
+    ``"u-v"`` after their end nodes; routes are named after their pair, ``"a-b"`` (a repeated
+    pair gets ``"a-b#2"``, ...).
 
     Examples
     --------
     >>> g = nx.Graph()
     >>> g.add_edge("A", "B", length_km=2.0); g.add_edge("B", "C", length_km=3.0); g.add_edge("A", "C", length_km=9.0)
     >>> sc = from_graph(g, [("A", "C"), ("A", "B")])
-    >>> sc.route_link_names()
-    [['A-B', 'B-C'], ['A-B']]
+    >>> sc.route_link_names(), sc.route_names
+    ([['A-B', 'B-C'], ['A-B']], ('A-C', 'A-B'))
     >>> from_graph(g, [("A", "Z")])
     Traceback (most recent call last):
     ...
@@ -250,7 +444,12 @@ def from_graph(graph: nx.Graph, pairs, weights=None, utility="distillable", **ph
             nodes = nx.shortest_path(graph, a, b, weight="length_km")
         except nx.NetworkXNoPath:
             raise ScenarioError(f"pairs[{i}]", (a, b), "no path joins the two nodes") from None
-        routes.append(([names[frozenset(e)] for e in zip(nodes, nodes[1:])], weights[i]))
+        label = f"{a}-{b}"
+        taken = {name for *_, name in routes}
+        k = 2
+        while label in taken:
+            label, k = f"{a}-{b}#{k}", k + 1
+        routes.append(([names[frozenset(e)] for e in zip(nodes, nodes[1:])], weights[i], label))
     return from_links(links, routes, utility, **physics)
 
 

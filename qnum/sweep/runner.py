@@ -20,6 +20,7 @@ import time
 import traceback
 
 from qnum.errors import ScenarioError
+from qnum.sweep.spec import build_scenario, run_options
 
 #: environment variables that cap solver / BLAS threads in worker processes
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
@@ -46,39 +47,6 @@ class RunTimeout(Exception):
     """A run exceeded its time limit."""
 
 
-def build_scenario(run: dict):
-    """The validated scenario object of a run (base + parameter overrides).
-
-    Examples
-    --------
-    >>> from qnum.sweep.spec import parse_sweep
-    >>> spec = parse_sweep({"family": "pumping", "base": {"builder": "random", "nodes": 3},
-    ...                     "parameters": {"capacity": [2]}})
-    >>> build_scenario(spec.runs()[0]).capacity
-    2
-    """
-    from qnum.families import family
-    from qnum.sweep.builders import builders_for
-    from qnum.sweep.spec import _builder_args, run_options
-
-    fam = family(run["family"])
-    base = run["base"]
-    options = run_options(fam)
-    if "builder" in base:
-        fn = builders_for(run["family"])[base["builder"]]
-        args = _builder_args(fn)
-        kwargs = {k: v for k, v in base.items() if k != "builder"}
-        if "seed" in args and "seed" not in kwargs:
-            kwargs["seed"] = run["seed"]
-        kwargs.update({k: v for k, v in run["params"].items() if k in args})
-        data = fn(**kwargs)
-        data.update({k: v for k, v in run["params"].items() if k not in args and k not in options})
-    else:
-        scenario = base["scenario"]
-        data = {**scenario, **{k: v for k, v in run["params"].items() if k in scenario or k not in options}}
-    return fam.scenario_from_dict(data)
-
-
 def _numbers(out: dict, keys) -> dict:
     res = {}
     for key, value in out.items():
@@ -91,13 +59,6 @@ def _numbers(out: dict, keys) -> dict:
         elif value is None and keys is not None:
             res[key] = None
     return res
-
-
-def _objective(out: dict):
-    for key in ("objective", "utility"):
-        if isinstance(out.get(key), (int, float)) and not isinstance(out.get(key), bool):
-            return float(out[key])
-    return None
 
 
 def _alarm(seconds):
@@ -119,20 +80,45 @@ def _alarm(seconds):
     return _Ctx()
 
 
+def _split_options(fam, run: dict, time_limit):
+    """(solve options, simulate options) of a run: the sweep's options and varied run options,
+    the seed for policies that take one, and the run's time limit for methods that honour one."""
+    from qnum.options import CUSTOM
+    from qnum.policies import is_policy_spec
+
+    given = {**run["options"], **{k: v for k, v in run["params"].items() if k in run_options(fam)}}
+    solve = {k: given[k] for k in ("method", "tol", "time_limit") if k in given}
+    simulate = {k: v for k, v in given.items() if k not in solve}
+    method = fam.METHODS[solve.get("method", "auto")] if solve.get("method", "auto") in fam.METHODS else None
+    limit = solve.get("time_limit", time_limit)
+    if limit is not None and method is not None and "time_limit" in method.honours:
+        solve["time_limit"] = limit
+    policy = run["policy"]
+    name = CUSTOM if policy is not None and is_policy_spec(policy) else policy
+    seed_option = fam.SIMULATE_OPTIONS.get("seed")
+    if policy is not None and seed_option is not None and seed_option.applies(name):
+        simulate.setdefault("seed", run["seed"])
+    return solve, simulate
+
+
 def execute_run(run: dict, time_limit=None) -> dict:
     """Execute one run and return its journal row; never raises for a failing run.
+
+    ``both`` records the solve's and the online run's numbers and the gap of
+    :func:`qnum.compare` (the family's objective at the online point against the optimum).
 
     Examples
     --------
     >>> from qnum.sweep.spec import parse_sweep
     >>> spec = parse_sweep({"family": "pumping", "action": "both", "policy": "pf",
-    ...                     "options": {"slots": 200}, "metrics": ["utility"],
+    ...                     "options": {"slots": 200}, "metrics": ["objective"],
     ...                     "base": {"builder": "random", "nodes": 3, "capacity": 1}})
     >>> row = execute_run(spec.runs()[0])
     >>> row["status"], sorted(row["metrics"])
-    ('ok', ['gap', 'relative_gap', 'simulate_utility', 'solve_utility'])
+    ('ok', ['gap', 'relative_gap', 'simulate_objective', 'solve_objective'])
     """
     import qnum
+    from qnum.api import compare, simulate, solve
     from qnum.families import family
 
     start = time.perf_counter()
@@ -142,31 +128,30 @@ def execute_run(run: dict, time_limit=None) -> dict:
            "qnum_version": qnum.__version__}
     try:
         fam = family(run["family"])
-        options = {"slots": 10_000, **run["options"], "seed": run["seed"],
-                   **{k: v for k, v in run["params"].items() if k in _run_options(fam)}}
-        limit = options.get("time_limit", time_limit)
-        if limit is not None:
-            options["time_limit"] = limit
+        solve_options, simulate_options = _split_options(fam, run, time_limit)
+        limit = solve_options.get("time_limit", time_limit)
         with _alarm(limit):
             scenario = build_scenario(run)
             keys = run["metrics"]
             if run["action"] in ("solve", "both"):
-                sol = fam.solve_json(scenario, dict(options))
-                row["solver_status"] = sol.get("status")
-                row["solver"] = sol.get("solver")
+                method = solve_options.pop("method", "auto")
+                sol = solve(scenario, method, **solve_options)
+                sol_json = fam.solution_json(scenario, sol)
+                row["solver_status"] = sol_json.get("status")
+                row["solver"] = sol_json.get("solver")
             if run["action"] in ("simulate", "both"):
-                sim = fam.simulate_json(scenario, run["policy"], dict(options))
+                trace = simulate(scenario, run["policy"], **simulate_options)
+                sim_json = fam.trace_json(scenario, trace)
         if run["action"] == "solve":
-            row["metrics"] = _numbers(sol, keys)
+            row["metrics"] = _numbers(sol_json, keys)
         elif run["action"] == "simulate":
-            row["metrics"] = _numbers(sim, keys)
+            row["metrics"] = _numbers(sim_json, keys)
         else:
-            metrics = {f"solve_{k}": v for k, v in _numbers(sol, keys).items()}
-            metrics.update({f"simulate_{k}": v for k, v in _numbers(sim, keys).items()})
-            opt, online = _objective(sol), _objective(sim)
-            gap = opt - online if opt is not None and online is not None else None
-            metrics["gap"] = gap
-            metrics["relative_gap"] = (gap / max(abs(opt), 1e-300) if gap is not None else None)
+            metrics = {f"solve_{k}": v for k, v in _numbers(sol_json, keys).items()}
+            metrics.update({f"simulate_{k}": v for k, v in _numbers(sim_json, keys).items()})
+            report = compare(trace, sol)
+            metrics["gap"] = _finite(report.final_gap)
+            metrics["relative_gap"] = _finite(report.final_relative_gap)
             row["metrics"] = metrics
     except RunTimeout as exc:
         row["status"], row["error"] = "timeout", str(exc)
@@ -180,10 +165,9 @@ def execute_run(run: dict, time_limit=None) -> dict:
     return row
 
 
-def _run_options(fam):
-    from qnum.sweep.spec import run_options
-
-    return run_options(fam)
+def _finite(x):
+    x = float(x)
+    return x if math.isfinite(x) else None
 
 
 def limit_threads() -> None:

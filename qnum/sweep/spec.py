@@ -4,9 +4,10 @@ Format (TOML; the JSON form has the same keys)::
 
     family = "pumping"            # a registered family (qnum.families)
     action = "both"               # "solve" | "simulate" | "both" (optimum, online run, gap)
-    policy = "pf"                 # online policy, for "simulate" and "both"
+    policy = "pf"                 # online policy, for "simulate" and "both": a built-in name or
+                                  # your own, "my_policy.py:NAME" (relative to this file) / "module:NAME"
     seeds = [1, 2, 3]             # or: replications = 3 (seeds 0, 1, 2)
-    metrics = ["utility", "seconds"]   # numeric keys of the family's JSON output (default: all)
+    metrics = ["objective", "seconds"]  # numeric keys of the family's JSON output (default: all)
     draws = 4                     # random draws per grid point (random parameters only)
     sample_seed = 0               # seed of the random parameter draws
 
@@ -15,14 +16,14 @@ Format (TOML; the JSON form has the same keys)::
     nodes = 4                     #         scenario = { kind = "pumping", ... } (inline)
     capacity = 2
 
-    [options]                     # passed to the family (slots, beta, method, tol, time_limit)
+    [options]                     # run options: method, tol, time_limit and the family's simulate
+                                  # options (slots, beta, hop_delay, ... -- see qnum simulate --help)
     slots = 2000
 
     [parameters]                  # cartesian product of the grids, times draws, times seeds
     capacity = [1, 2]                         # a list of values
     alpha = { linspace = [0.5, 2.0, 4] }      # or logspace = [lo_exp, hi_exp, n], range = [a, b, step]
-    slots = { values = [100, 1000] }          # run options may vary too (a family may add
-                                              # its own in SWEEP_OPTIONS; all reach solve/simulate)
+    slots = { values = [100, 1000] }          # run options may vary too
     side_km = { uniform = [50, 150] }         # seeded random draws: uniform / loguniform / integers
 
 A parameter name is resolved as a builder argument, else a key of the scenario dict, else
@@ -44,19 +45,21 @@ import numpy as np
 from qnum.errors import ScenarioError
 
 ACTIONS = ("solve", "simulate", "both")
-RUN_OPTIONS = ("slots", "beta", "method", "tol", "time_limit")
+#: run options of every family's solve
+SOLVE_OPTIONS = ("method", "tol", "time_limit")
 
 
 def run_options(fam) -> tuple:
-    """Run options a family accepts: :data:`RUN_OPTIONS` plus its module's ``SWEEP_OPTIONS``.
+    """Run options of a family: the solve options and its simulate options (from the registry).
 
     Examples
     --------
     >>> from qnum.families import family
-    >>> run_options(family("pumping"))
-    ('slots', 'beta', 'method', 'tol', 'time_limit')
+    >>> run_options(family("qnum"))[:3]
+    ('method', 'tol', 'time_limit')
     """
-    return RUN_OPTIONS + tuple(o for o in getattr(fam, "SWEEP_OPTIONS", ()) if o not in RUN_OPTIONS)
+    return SOLVE_OPTIONS + tuple(name for name, option in fam.SIMULATE_OPTIONS.items()
+                                 if option.type != "object" and name != "seed")
 _TOP_KEYS = {"family", "action", "policy", "seeds", "replications", "metrics", "draws", "sample_seed", "base",
              "options", "parameters", "name"}
 _GRID_FORMS = ("values", "linspace", "logspace", "range")
@@ -183,7 +186,6 @@ def parse_sweep(data: dict, root=None) -> SweepSpec:
     qnum.errors.ScenarioError: parameters.nodez = [3, 4]: unknown parameter; not an argument of builder 'random', a scenario key or a run option (slots, beta, method, tol, time_limit)
     """
     from qnum.families import family as get_family
-    from qnum.sweep.builders import builders_for
 
     for key in data:
         if key not in _TOP_KEYS:
@@ -196,14 +198,9 @@ def parse_sweep(data: dict, root=None) -> SweepSpec:
         raise ScenarioError("action", action, f"must be one of {list(ACTIONS)}")
     policy = data.get("policy")
     if action in ("simulate", "both"):
-        if not fam.POLICIES:
-            raise ScenarioError("action", action, f"family {data['family']!r} has no online policy")
-        if policy not in fam.POLICIES:
-            raise ScenarioError("policy", policy, f"family {data['family']!r} has policies {list(fam.POLICIES)}")
+        policy = _policy(policy, fam, root)
     elif policy is not None:
         raise ScenarioError("policy", policy, 'only used with action "simulate" or "both"')
-    if not hasattr(fam, "solve_json") and action in ("solve", "both"):
-        raise ScenarioError("action", action, f"family {data['family']!r} has no offline solve")
 
     seeds = _seeds(data)
     metrics = data.get("metrics")
@@ -220,8 +217,7 @@ def parse_sweep(data: dict, root=None) -> SweepSpec:
                                 f"unknown run option; allowed: {', '.join(allowed_options)}")
 
     base = _base(data.get("base"), data["family"], root)
-    builders = builders_for(data["family"])
-    builder_args = _builder_args(builders[base["builder"]]) if "builder" in base else set()
+    builder_args = _builder_args(fam.SWEEP_BUILDERS[base["builder"]]) if "builder" in base else set()
 
     params = data.get("parameters", {})
     if not isinstance(params, dict):
@@ -253,6 +249,23 @@ def parse_sweep(data: dict, root=None) -> SweepSpec:
     return spec
 
 
+def _policy(policy, fam, root):
+    """A built-in policy name, or a user policy ``file.py:NAME`` (relative to the sweep file) /
+    ``module:NAME``, loaded once here so a bad one fails before any run starts."""
+    from qnum.policies import is_policy_spec, load_policy
+
+    if is_policy_spec(policy):
+        target, _, name = policy.rpartition(":")
+        if (target.endswith(".py") or "/" in target) and root is not None and not Path(target).is_absolute():
+            policy = f"{Path(root) / target}:{name}"
+        load_policy(policy)
+        return policy
+    if policy not in fam.POLICIES:
+        raise ScenarioError("policy", policy, f"family {fam.KIND!r} has policies {', '.join(fam.POLICIES)} "
+                            "(or your own: file.py:NAME, module:NAME)")
+    return policy
+
+
 def _seeds(data):
     if "seeds" in data and "replications" in data:
         raise ScenarioError("seeds", data["seeds"], "give either seeds or replications, not both")
@@ -271,8 +284,8 @@ def _seeds(data):
 
 
 def _base(base, family_name, root):
+    from qnum.families import family as get_family
     from qnum.networks.io import read_scenario_data
-    from qnum.sweep.builders import builders_for
 
     if not isinstance(base, dict):
         raise ScenarioError("base", base, 'must be a table with "builder", "file" or "scenario"')
@@ -280,7 +293,7 @@ def _base(base, family_name, root):
     if len(given) != 1:
         raise ScenarioError("base", base, 'must have exactly one of "builder", "file", "scenario"')
     if "builder" in base:
-        builders = builders_for(family_name)
+        builders = get_family(family_name).SWEEP_BUILDERS
         if base["builder"] not in builders:
             raise ScenarioError("base.builder", base["builder"], f"family {family_name!r} has builders {sorted(builders)}")
         allowed = _builder_args(builders[base["builder"]])
@@ -301,8 +314,6 @@ def _base(base, family_name, root):
         scenario = base["scenario"]
         if not isinstance(scenario, dict):
             raise ScenarioError("base.scenario", scenario, "must be a scenario table")
-    from qnum.families import family as get_family
-
     kind = get_family(family_name).KIND
     if scenario.get("kind", kind) != kind:
         raise ScenarioError("base.kind", scenario.get("kind"), f"family {family_name!r} reads kind {kind!r}")
@@ -352,9 +363,7 @@ def _scenario_key_ok(fam, base, name, value) -> bool:
     if "scenario" in base and name in base["scenario"]:
         return True
     if "builder" in base:  # a key of the built scenario dict (builder defaults, seed 0)
-        from qnum.sweep.builders import builders_for
-
-        fn = builders_for(fam.BENCH_NAME)[base["builder"]]
+        fn = fam.SWEEP_BUILDERS[base["builder"]]
         kwargs = {k: v for k, v in base.items() if k != "builder"}
         if "seed" in _builder_args(fn):
             kwargs.setdefault("seed", 0)
@@ -364,7 +373,7 @@ def _scenario_key_ok(fam, base, name, value) -> bool:
             return False
     sample = value[0] if isinstance(value, list) else None
     try:
-        fam.scenario_from_dict({**base["scenario"], name: sample})
+        fam.SCENARIO_TYPE.from_dict({**base["scenario"], name: sample})
     except ScenarioError as exc:
         return "unknown key" not in exc.problem
     except Exception:  # noqa: BLE001 - the value may be wrong; the key is known
@@ -374,7 +383,36 @@ def _scenario_key_ok(fam, base, name, value) -> bool:
 
 def _check_first_run(spec: SweepSpec) -> None:
     """Build the scenario of the first run so a bad base fails before any run starts."""
-    from qnum.sweep.runner import build_scenario
-
     runs = spec.runs()
     build_scenario(runs[0])
+
+
+def build_scenario(run: dict):
+    """The validated scenario object of a run (base + parameter overrides).
+
+    Examples
+    --------
+    >>> from qnum.sweep.spec import parse_sweep
+    >>> spec = parse_sweep({"family": "pumping", "base": {"builder": "random", "nodes": 3},
+    ...                     "parameters": {"capacity": [2]}})
+    >>> build_scenario(spec.runs()[0]).capacity
+    2
+    """
+    from qnum.families import family
+
+    fam = family(run["family"])
+    base = run["base"]
+    options = run_options(fam)
+    if "builder" in base:
+        fn = fam.SWEEP_BUILDERS[base["builder"]]
+        args = _builder_args(fn)
+        kwargs = {k: v for k, v in base.items() if k != "builder"}
+        if "seed" in args and "seed" not in kwargs:
+            kwargs["seed"] = run["seed"]
+        kwargs.update({k: v for k, v in run["params"].items() if k in args})
+        data = fn(**kwargs)
+        data.update({k: v for k, v in run["params"].items() if k not in args and k not in options})
+    else:
+        scenario = base["scenario"]
+        data = {**scenario, **{k: v for k, v in run["params"].items() if k in scenario or k not in options}}
+    return fam.SCENARIO_TYPE.from_dict(data)

@@ -75,8 +75,12 @@ def max_bottleneck(R):
 
 
 @njit(parallel=True, cache=True)
-def solve_rows(R, nbr, nbr_rank, B, values, weights, penalties, build_paths):
-    """Per-pair optimum for each (α weight 1 − α, hop penalty α·log(1 − p)) given.
+def solve_rows(R, nbr, nbr_rank, B, values, weights, penalties, build_paths, rows,
+               best_e, best_q, best_k, edges, through, row_levels):
+    """Per-pair optimum of the source rows ``rows``, for each (α weight 1 − α, hop penalty α·log(1 − p)).
+
+    Results are written into the given arrays (rows not listed are left untouched), so a
+    caller can run the rows in chunks and stop between chunks (a time limit).
 
     Parameters
     ----------
@@ -93,30 +97,26 @@ def solve_rows(R, nbr, nbr_rank, B, values, weights, penalties, build_paths):
         1 − α and α·log(1 − p) for each of the A trade-offs solved together.
     build_paths : bool
         Also trace one optimal path per pair (smallest-index next hop among the optimal ones).
+    rows : int64 (r,)
+        The source rows to solve.
 
-    Returns
-    -------
+    Outputs (written for the rows solved)
+    -------------------------------------
     best_e, best_q : float64 (A, n, n)
-    best_k : int32 (A, n, n)
+    best_k : int32 (A, n, n), zero-initialized
         Optimal efficiency, capacitance and index k (k + 1 links; the smallest on ties).
-    edges : uint8 (A, n, n), or (0, n, n) without ``build_paths``
-        ``edges[a, i, j] = 1`` if link (i, j), i < j, is on a traced path.
-    through : int32 (A, n, n), or (0, n, n) without ``build_paths``
+    edges : uint8 (A, n, n), or (0, n, n) without ``build_paths``; zero-initialized
+        ``edges[a, i, j] = 1`` if link (i, j), i < j, is on a traced path (pairs (i, s), i < s,
+        are traced by row s).
+    through : int32 (A, n, n), or (0, n, n) without ``build_paths``; zero-initialized
         ``through[a, s, u]``: pairs (i, s), i < s, whose traced path has u as an inner node.
-    levels : int32 (n,)
+    row_levels : int32 (n,)
         Number of max-min levels computed for each row.
     """
     n = R.shape[0]
     A = weights.shape[0]
-    best_e = np.empty((A, n, n))
-    best_q = np.empty((A, n, n))
-    best_k = np.zeros((A, n, n), dtype=np.int32)
-    na = A if build_paths else 0
-    edges = np.zeros((na, n, n), dtype=np.uint8)
-    through = np.zeros((na, n, n), dtype=np.int32)
-    row_levels = np.zeros(n, dtype=np.int32)
-    for row in prange(n):
-        s = np.int64(row)      # prange indices may be unsigned; int64 keeps index arithmetic integral
+    for idx in prange(rows.shape[0]):
+        s = np.int64(rows[idx])      # int64 keeps index arithmetic integral
         q = R[s].copy()
         for a in range(A):
             for j in range(n):
@@ -203,4 +203,3 @@ def solve_rows(R, nbr, nbr_rank, B, values, weights, penalties, build_paths):
                         node = nxt
                         r -= 1
                     edges[a, min(node, s), max(node, s)] = 1
-    return best_e, best_q, best_k, edges, through, row_levels

@@ -1,0 +1,188 @@
+"""One contract in every family: load -> solve -> simulate -> compare, options that mean the same
+everywhere, and the user's own policy through the API and the command line.
+
+Parametrized from the registry, so a new family is covered by adding it there.
+"""
+
+import dataclasses
+import json
+import math
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import qnum
+from qnum.cli import dump_json, main
+from qnum.errors import OptionError
+from qnum.families import family, kinds
+from qnum.options import CUSTOM, Method, Option, Policy
+from qnum.solution import TERMINATIONS, Solution, Status
+from qnum.trace import Trace
+
+DATA = Path(str(resources.files("qnum") / "data"))
+KIND_DIRS = {"pumping": "pumping", "rwa": "rwa", "mqce": "mqce", "qnum": "qnum"}
+SHIPPED = [(kind, p) for kind in kinds() for p in sorted((DATA / KIND_DIRS[kind]).glob("*"))
+           if p.suffix in (".json", ".toml")]
+#: cheap simulate options for the contract runs (the family's bench options at a small slot count)
+LIGHT = {kind: family(kind).BENCH_SIMULATE_OPTIONS(2000, 1) for kind in kinds()}
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_registry_declarations_are_complete(kind):
+    plugin = family(kind)
+    assert plugin.SCENARIO_TYPE.kind == kind
+    assert list(plugin.METHODS)[0] == "auto"
+    assert all(isinstance(m, Method) and m.description for m in plugin.METHODS.values())
+    assert plugin.POLICIES and all(isinstance(p, Policy) and p.description for p in plugin.POLICIES.values())
+    for name, option in plugin.SIMULATE_OPTIONS.items():
+        assert isinstance(option, Option) and option.name == name and option.help
+        if option.applies_to is not None:
+            unknown = set(option.applies_to) - set(plugin.POLICIES) - {CUSTOM}
+            assert not unknown, f"{kind} option {name} names unknown policies {unknown}"
+    assert set(plugin.BENCH_POLICIES) <= set(plugin.POLICIES)
+    assert set(plugin.BENCH_METHODS) <= set(plugin.METHODS)
+    assert plugin.OBJECTIVE and plugin.POLICY_PROTOCOL
+    assert ":" in plugin.EXAMPLE_POLICY
+
+
+def test_every_kind_ships_a_scenario_file():
+    assert {kind for kind, _ in SHIPPED} == set(kinds())
+
+
+@pytest.mark.parametrize("kind, path", SHIPPED, ids=[p.name for _, p in SHIPPED])
+def test_load_solve_simulate_compare_on_every_shipped_scenario(kind, path):
+    plugin = family(kind)
+    sc = qnum.load_scenario(path)
+    assert sc.kind == kind and isinstance(sc, plugin.SCENARIO_TYPE)
+    assert type(sc).from_dict(sc.to_dict()).to_dict() == sc.to_dict()       # the file form round-trips
+    sol = qnum.solve(sc, time_limit=60) if "time_limit" in plugin.METHODS["auto"].honours else qnum.solve(sc)
+    assert isinstance(sol, Solution) and sol.family == kind and sol.termination in TERMINATIONS
+    assert sol.status in (Status.OPTIMAL, Status.FEASIBLE, Status.TIME_LIMIT), sol.message
+    assert math.isfinite(sol.objective)
+    if plugin.METHODS["auto"].certified:
+        assert sol.bound is not None and sol.bound >= sol.objective - 1e-9 * max(1.0, abs(sol.objective))
+    sol_json = json.loads(dump_json(plugin.solution_json(sc, sol)))
+    assert sol_json["objective"] == pytest.approx(sol.objective) and sol_json["kind"] == kind
+    assert "utility" not in sol_json
+    for policy in plugin.BENCH_POLICIES[:2]:
+        tr = qnum.simulate(sc, policy, **LIGHT[kind])
+        assert isinstance(tr, Trace) and tr.family == kind and tr.policy == policy
+        assert tr.objective.shape == tr.times.shape and np.all(np.diff(tr.times) > 0)
+        rep = qnum.compare(tr, sol)
+        assert rep.optimum == sol.objective and rep.final_objective == tr.final_objective
+        assert rep.final_gap == pytest.approx(sol.objective - tr.final_objective)
+        frame = rep.to_frame()
+        assert len(frame) == len(tr) and {"gap", "relative_gap", "objective"} <= set(frame.columns)
+        summary = json.loads(dump_json(rep.to_dict()))
+        assert {"optimum", "online", "gap", "relative_gap"} <= set(summary)
+        json.loads(dump_json(plugin.trace_json(sc, tr)))
+        if tr.point_key is not None:
+            assert rep.distance is not None and rep.distance.shape == tr.times.shape
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_scenarios_are_immutable(kind):
+    for sc in family(kind).bench_instances().values():
+        first = dataclasses.fields(sc)[0].name
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(sc, first, getattr(sc, first))
+        for f in dataclasses.fields(sc):
+            value = getattr(sc, f.name)
+            if isinstance(value, np.ndarray):
+                assert not value.flags.writeable, f"{kind}: {f.name} is writeable"
+        assert sc.replace().to_dict() == sc.to_dict()
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_example_policy_runs_through_the_api_and_qnum_compare(kind, tmp_path, capsys):
+    plugin = family(kind)
+    path = next(p for k, p in SHIPPED if k == kind)
+    sc = qnum.load_scenario(path)
+    tr = qnum.simulate(sc, plugin.EXAMPLE_POLICY, **_custom_options(plugin, LIGHT[kind]))
+    rep = qnum.compare(tr, qnum.solve(sc))
+    assert tr.family == kind and math.isfinite(rep.final_objective)
+    flags = [f"--{k.replace('_', '-')}={v}" for k, v in _custom_options(plugin, LIGHT[kind]).items()]
+    png = tmp_path / "gap.png"
+    assert main(["compare", str(path), "--policy", plugin.EXAMPLE_POLICY, "--json", "--plot", str(png), *flags]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"optimum", "online", "gap", "relative_gap"} <= set(out)
+    assert out["online"] == pytest.approx(rep.final_objective, rel=1e-9, abs=1e-12)
+    assert png.stat().st_size > 1000
+
+
+def _custom_options(plugin, options):
+    return {k: v for k, v in options.items() if plugin.SIMULATE_OPTIONS[k].applies(CUSTOM)}
+
+
+# -- options mean the same everywhere ------------------------------------------------------------
+
+FILES = {kind: str(next(p for k, p in SHIPPED if k == kind)) for kind in kinds()}
+
+
+@pytest.mark.parametrize("kind", kinds())
+@pytest.mark.parametrize("flags, field", [
+    (["--tol", "-1"], "tol"), (["--tol", "nan"], "tol"), (["--tol", "1.5"], "tol"),
+    (["--time-limit", "-5"], "time_limit"), (["--time-limit", "inf"], "time_limit"),
+    (["--method", "bogus"], "method"),
+])
+def test_solve_rejects_bad_options_with_exit_2(kind, flags, field, capsys):
+    assert main(["solve", FILES[kind], *flags]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"qnum: error: {field} = ") and "\n" not in err
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_every_method_either_honours_or_refuses_tol_and_time_limit(kind):
+    plugin = family(kind)
+    for name, method in plugin.METHODS.items():
+        for option, value in (("tol", 1e-3), ("time_limit", 30.0)):
+            if option in method.honours:
+                continue
+            with pytest.raises(OptionError, match=f"^{option} = .*method {name!r}"):
+                qnum.solve(qnum.load_scenario(FILES[kind]), name, **{option: value})
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_simulate_options_apply_only_where_declared(kind, capsys):
+    plugin = family(kind)
+    for policy in plugin.POLICIES:
+        for name, option in plugin.SIMULATE_OPTIONS.items():
+            if option.applies(policy) or option.type == "object":
+                continue
+            value = option.default if option.default is not None else (1 if option.type in ("int", "float") else "x")
+            with pytest.raises(OptionError, match=f"^{name} = "):
+                qnum.simulate(qnum.load_scenario(FILES[kind]), policy, **{name: value})
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_simulate_refuses_options_of_other_families(kind, capsys):
+    plugin = family(kind)
+    foreign = next((o for k in kinds() if k != kind for n, o in family(k).SIMULATE_OPTIONS.items()
+                    if n not in plugin.SIMULATE_OPTIONS and o.type in ("int", "float")), None)
+    if foreign is None:
+        pytest.skip("every option is shared")
+    policy = next(iter(plugin.POLICIES))
+    assert main(["simulate", FILES[kind], "--policy", policy, foreign.flag, "1"]) == 2
+    assert f"qnum: error: {foreign.flag} = " in capsys.readouterr().err
+
+
+def test_unknown_policy_and_missing_policy_file_exit_2(capsys):
+    assert main(["simulate", FILES["pumping"], "--policy", "nope"]) == 2
+    assert "policy = 'nope': kind 'pumping' has policies" in capsys.readouterr().err
+    assert main(["compare", FILES["pumping"], "--policy", "missing.py:X"]) == 2
+    assert "no such file: missing.py" in capsys.readouterr().err
+
+
+def test_version_flag(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out.strip() == f"qnum {qnum.__version__}"
+
+
+def test_argparse_errors_are_one_line(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["solve"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1 and err.startswith("qnum: error: ")
