@@ -28,8 +28,11 @@ if sys.argv[1:2] == ["sweep"]:
     alphas = np.linspace(0.0, 1.0, 50)
     for n in [int(a) for a in sys.argv[2:]]:
         sc = random_square(n, 10.0, 1.0, 0.1, 0.5, seed=1)
-        t = time.perf_counter(); sw = solve_alpha_sweep(sc, alphas); ts = time.perf_counter() - t
-        t = time.perf_counter(); one = [solve_fast(sc.with_alpha(a), build_edges=False) for a in alphas]
+        t = time.perf_counter()
+        sw = solve_alpha_sweep(sc, alphas)
+        ts = time.perf_counter() - t
+        t = time.perf_counter()
+        one = [solve_fast(sc.replace(alpha=a), build_edges=False) for a in alphas]
         t1 = time.perf_counter() - t
         same = all(np.array_equal(a.efficiency, b.efficiency) and np.array_equal(a.hops, b.hops)
                    for a, b in zip(sw, one))
@@ -55,7 +58,7 @@ if sys.argv[1:2] == ["authors"]:
             their_edges = {tuple(sorted(map(int, line.split()[:2])))
                            for line in open(os.path.join(tmp, net_file)) if line.strip()}
         t = time.perf_counter()
-        ours = {a: solve_fast(sc.with_alpha(a)) for a in (0.0, 0.5, 1.0)}
+        ours = {a: solve_fast(sc.replace(alpha=a)) for a in (0.0, 0.5, 1.0)}
         t_qnum = time.perf_counter() - t
         agree = all(np.allclose(row[1:3], ours[a].averages(), rtol=1e-5, atol=1e-6)
                     for row, a in zip(table, (0.0, 1.0)))
@@ -70,13 +73,19 @@ sizes = [int(a) for a in sys.argv[1:]] or [100, 200, 500]
 print("N | fast s (with network) | fast s (E*, C, hops only) | levels | peak RSS GB | pollack s | ratio | identical E*")
 for n in sizes:
     sc = random_square(n, 10.0, 1.0, 0.1, 0.5, seed=1)
-    t = time.perf_counter(); f0 = solve_fast(sc, build_edges=False); t0 = time.perf_counter() - t
+    t = time.perf_counter()
+    f0 = solve_fast(sc, build_edges=False)
+    t0 = time.perf_counter() - t
     del f0
-    t = time.perf_counter(); f = solve_fast(sc); tf = time.perf_counter() - t
+    t = time.perf_counter()
+    f = solve_fast(sc)
+    tf = time.perf_counter() - t
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     row = f"{n} | {tf:.3f} | {t0:.3f} | {f.levels} | {rss:.2f}"
     if n <= 200:
-        t = time.perf_counter(); p = solve_pollack(sc); tp = time.perf_counter() - t
+        t = time.perf_counter()
+        p = solve_pollack(sc)
+        tp = time.perf_counter() - t
         print(f"{row} | {tp:.3f} | {tp / tf:.1f} | {np.array_equal(f.efficiency, p.efficiency)}", flush=True)
     else:
         print(f"{row} | - | - | -", flush=True)

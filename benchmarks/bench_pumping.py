@@ -55,7 +55,8 @@ def separable(nodes: int, capacity: int, states: int, compare_cvxpy: bool) -> No
         t_cvx = time.perf_counter() - t0
         value = prob.value + float(np.sum(np.log(scale)))
         line += (f"\n  straightforward cvxpy/{solver.lower()}: {prob.status} {t_cvx:.2f} s (build + solve); speed-up "
-                 f"{t_cvx / t_sep:.1f}x; relative objective difference {abs(value - sep.objective) / abs(sep.objective):.1e}"
+                 f"{t_cvx / t_sep:.1f}x; relative objective difference "
+                 f"{abs(value - sep.objective) / abs(sep.objective):.1e}"
                  f" (separable bound - cvxpy objective: {sep.bound - value:.3g})")
     print(line, flush=True)
 

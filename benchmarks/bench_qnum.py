@@ -33,14 +33,16 @@ def dynamics(iters=10000, seeds=(0, 1, 2)):
     import time
 
     from qnum.solvers.repeater.primaldual import qprimaldual
-    print("\n| utility | seed | QPrimalDual iterations | seconds | utility | relative gap to optimum | max capacity violation |")
+    print("\n| utility | seed | QPrimalDual iterations | seconds | utility | relative gap to optimum "
+          "| max capacity violation |")
     print("|---|---|---|---|---|---|---|")
     for utility in ("distillable", "negativity", "secret-key"):
         for seed in seeds:
             sc = nsfnet(20, seed=seed, utility=utility)
             opt = solve_global(sc, rel_gap=1e-6)
             t0 = time.perf_counter()
-            U, x, w = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, iters=iters, utility=utility)
+            run = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, iters=iters, utility=utility)
+            U, x, w = run.utility, run.rates, run.werner
             sec = time.perf_counter() - t0
             print(f"| {utility} | {seed} | {iters} | {sec:.2f} | {U:.6f} | {(opt.objective - U) / opt.objective:.1e} "
                   f"| {max(sc.incidence @ x / (sc.capacity_scale * (1 - w)) - 1):.1e} |")
@@ -78,11 +80,11 @@ def latency():
         for delay in (0, 1, 2):
             iters = 20000 * (1 + 5 * delay)
             for label, gain in (("integral", 0.0), ("PI k_P = 100", 100.0)):
-                tr = []
-                U, x, w = qprimaldual_messages(sc, iters=iters, hop_delay=delay, pi_gain=gain, trace=tr, trace_every=100)
-                ok = [abs(opt - u) <= 0.01 * abs(opt) and v <= 0.01 for _, u, v in tr]
-                # first slot from which every later trace point stays within 1 %
-                first = next((tr[i][0] for i in range(len(ok)) if all(ok[i:])), None)
+                run = qprimaldual_messages(sc, iters=iters, hop_delay=delay, pi_gain=gain, record_every=100)
+                U, x, w = run.utility, run.rates, run.werner
+                ok = [abs(opt - u) <= 0.01 * abs(opt) and v <= 0.01 for u, v in zip(run.objective, run.violations)]
+                # first slot from which every later recorded point stays within 1 %
+                first = next((int(run.times[i]) for i in range(len(ok)) if all(ok[i:])), None)
                 viol = max(sc.incidence @ x / (sc.capacity_scale * (1 - w)) - 1)
                 print(f"| {name} | {delay} | {label} | {first if first is not None else f'> {iters}'} "
                       f"| {(opt - U) / abs(opt):.1e} | {viol:.1e} |", flush=True)

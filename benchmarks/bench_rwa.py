@@ -20,16 +20,18 @@ from pathlib import Path
 
 import numpy as np
 
-from qnum.bench.report import format_table
-from qnum.families.rwa import _seq_b, bench_rows, scenario_from_dict
+import qnum
+from qnum.bench.run import run_bench
+from qnum.bench.table import format_table
+from qnum.families import family
 from qnum.models.rwa import RWAModel
 from qnum.networks.optical import LockState, dser_network, network_from_dict, tell_ps
-from qnum.solvers.rwa.dser import run_events
+from qnum.networks.rwa import RWAScenario, dser_sequence, random_events
 
 
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    rows = bench_rows({"seeds": 10, "time_limit": 60})
+    rows = run_bench([family("rwa")], qnum.solve, qnum.simulate)
     table = format_table(rows)
     print(table)
     (out / "rwa_table.md").write_text(table + "\n")
@@ -37,22 +39,23 @@ def main(out: Path) -> None:
     # ILP: paper-style network, 8 user pairs, 40 channels (20 pairs), WSS + OS and WSS + WSS
     for fwd in ("OS", "WSS"):
         net = network_from_dict(dser_network("WSS", fwd, n_pairs=20))
-        reqs = [tuple(e["users"]) for e in _seq_b()]
-        m = RWAModel(net, reqs)
+        reqs = [tuple(e["users"]) for e in dser_sequence(2)]
+        m = RWAModel.for_requests(net, reqs)
         sol = m.solve(time_limit=60)
         print(f"ILP WSS+{fwd}, 8 pairs, 40 channels: status {sol.status}, build {m.build_seconds:.3f} s,"
               f" solve {sol.seconds:.3f} s, served {sol.values.get('served')}, gap {sol.relative_gap}")
 
     # ILP: NSFNet fabric (14 OS switches), 40 channels, 20 random requests
     import random
-    from qnum.networks.optical import nsfnet_network
+
     from qnum.models.rwa import validate_allocation
+    from qnum.networks.optical import nsfnet_network
     net = network_from_dict(nsfnet_network(20, seed=1))
     rng, reqs = random.Random(1), set()
     while len(reqs) < 20:
         a, b = rng.sample(range(1, 29), 2)
         reqs.add((f"u{min(a, b)}", f"u{max(a, b)}"))
-    m = RWAModel(net, sorted(reqs))
+    m = RWAModel.for_requests(net, sorted(reqs))
     sol = m.solve(time_limit=60)
     print(f"ILP NSFNet 14 OS, 40 channels, 20 requests: status {sol.status}, build {m.build_seconds:.2f} s,"
           f" solve {sol.seconds:.2f} s, served {sol.values.get('served')},"
@@ -83,14 +86,15 @@ def main(out: Path) -> None:
     fig.tight_layout()
     fig.savefig(out / "rwa_served.png", dpi=110)
 
-    sc = scenario_from_dict({"kind": "rwa", "builder": {"first": "WSS", "forwarding": "OS", "n_pairs": 20},
-                             "events": __import__("qnum.families.rwa", fromlist=["x"])._seq_a()})
+    sc = RWAScenario.from_dict({"kind": "rwa", "builder": {"first": "WSS", "forwarding": "OS", "n_pairs": 20},
+                                "events": dser_sequence(1)})
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for pol in ("dser", "frfs"):
-        _, trace = run_events(sc.net, sc.events, pol, sc.physics, sc.n_cap)
-        ax.step([t["index"] for t in trace], [t["total_key_rate"] for t in trace], where="post", label=pol)
-    opt = [RWAModel(sc.net, sc.active_requests(i)).solve().objective or 0.0 for i in range(len(sc.events))]
-    ax.step(range(len(opt)), opt, where="post", label="optimum", linestyle="--")
+        tr = qnum.simulate(sc, pol)
+        ax.step(tr.times, tr.objective, where="post", label=pol)
+    opt = [qnum.solve(sc.replace(events=sc.to_dict()["events"][: i + 1])).objective or 0.0
+           for i in range(len(sc.events))]
+    ax.step(range(1, len(opt) + 1), opt, where="post", label="optimum", linestyle="--")
     ax.set_xlabel("event")
     ax.set_ylabel("total key rate (bit/s)")
     ax.legend()
@@ -100,18 +104,19 @@ def main(out: Path) -> None:
 
 def nsfnet_study(out: Path, seeds=range(20)) -> None:
     """Optimum vs DSER vs FRFS on the final active sets of random NSFNet-fabric instances."""
-    from qnum.families.rwa import random_events, simulate_json, solve_json
+    from qnum.families.rwa import bench_metrics
     from qnum.networks.optical import nsfnet_network
     lines = ["| fabric | seed | active | served opt / dser / frfs | key rate opt | dser | frfs | jain opt / dser / frfs | ILP s |",
              "|---|---|---|---|---|---|---|---|---|"]
     summary = {}
     for switch in ("WSS", "OS"):
         for s in seeds:
-            sc = scenario_from_dict({"kind": "rwa", "name": f"nsfnet-{switch}-s{s}",
-                                     "network": nsfnet_network(8, seed=s, switch=switch),
-                                     "events": random_events(12, 28, seed=s)})
-            opt = solve_json(sc, {"time_limit": 60})
-            on = {p: simulate_json(sc, p, {}) for p in ("dser", "frfs")}
+            sc = RWAScenario.from_dict({"kind": "rwa", "name": f"nsfnet-{switch}-s{s}",
+                                        "network": nsfnet_network(8, seed=s, switch=switch),
+                                        "events": random_events(12, 28, seed=s)})
+            sol = qnum.solve(sc, time_limit=60)
+            opt = {**bench_metrics(sc, sol), "seconds": sol.seconds}
+            on = {p: bench_metrics(sc, qnum.simulate(sc, p)) for p in ("dser", "frfs")}
             acc = summary.setdefault(switch, {"opt": 0, "dser": 0, "frfs": 0, "rate_dser": [], "rate_frfs": [], "n": 0})
             acc["n"] += 1
             acc["opt"] += opt["served"]

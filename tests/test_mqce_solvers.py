@@ -42,7 +42,8 @@ def _brute(sc):
 def test_fast_equals_pollack_and_brute(seed):
     rng = np.random.default_rng(seed)
     sc = random_square(int(rng.integers(3, 8)), float(rng.choice([1.0, 5.0, 20.0])), 1.0,
-                       p_malicious=float(rng.choice([0.0, 0.01, 0.1, 0.5])), alpha=float(rng.choice([0, .2, .5, .9, 1])),
+                       p_malicious=float(rng.choice([0.0, 0.01, 0.1, 0.5])),
+                       alpha=float(rng.choice([0, .2, .5, .9, 1])),
                        seed=seed)
     f, p = solve_fast(sc), solve_pollack(sc)
     assert np.array_equal(f.efficiency, p.efficiency)
@@ -139,7 +140,7 @@ def test_cli_bad_input_exit_2(tmp_path, capsys, data):
 def test_cli_bad_method(tmp_path, capsys):
     f = _write(tmp_path, {"kind": "mqce", "coordinates": [[0, 0], [1, 0]], "decay_length_km": 1.0})
     assert main(["solve", f, "--json", "--method", "nope"]) == 2
-    assert "--method" in capsys.readouterr().err
+    assert "method" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -155,7 +156,7 @@ def test_alpha_sweep_equals_separate_solves(seed):
         sc = random_square(int(rng.integers(20, 60)), float(rng.uniform(3, 15)), 1.0, p, 0.5, seed=seed)
     alphas = np.r_[0.0, np.sort(rng.uniform(0, 1, 6)), 1.0]
     for res, alpha in zip(solve_alpha_sweep(sc, alphas, build_edges=True), alphas):
-        one = solve_fast(sc.with_alpha(alpha))
+        one = solve_fast(sc.replace(alpha=alpha))
         assert np.array_equal(res.efficiency, one.efficiency)
         assert np.array_equal(res.capacitance, one.capacitance)
         assert np.array_equal(res.hops, one.hops)

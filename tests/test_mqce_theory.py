@@ -4,12 +4,18 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from qnum.solvers.mqce.theory import (alpha_step, fc_average_capacitance, first_transition,
-                                    mst_bottlenecks, mst_longest_link,
-                                    mst_threshold_alpha, square_distance_pdf)
 from qnum.networks.relay import from_coordinates, random_square
 from qnum.physics import plob_capacitance
 from qnum.solvers.mqce.fast import solve_fast
+from qnum.solvers.mqce.theory import (
+    alpha_step,
+    fc_average_capacitance,
+    first_transition,
+    mst_bottlenecks,
+    mst_longest_link,
+    mst_threshold_alpha,
+    square_distance_pdf,
+)
 
 
 def test_square_distance_law_against_monte_carlo():
@@ -51,7 +57,7 @@ def test_steps_in_the_small_square_limit():
     p = 0.1
     sc = random_square(300, 0.02, 1.0, p, 0.5, seed=3)
     a1, a2 = alpha_step(1, p), alpha_step(2, p)
-    r = solve_fast(sc.with_alpha(0.5 * (a1 + a2)), build_edges=False)
+    r = solve_fast(sc.replace(alpha=0.5 * (a1 + a2)), build_edges=False)
     assert 1.9 < r.averages()[1] <= 2.0 + 1e-12
 
 
@@ -95,8 +101,8 @@ def test_first_transition_against_solver_on_evenly_spaced_relays(distance, p):
     a, k = first_transition(distance, 1.0, p)
     xy = [[distance * i / (k + 1), 0.0] for i in range(k + 2)]
     sc = from_coordinates(xy, 1.0, p_malicious=p, alpha=a)
-    below = solve_fast(sc.with_alpha(a * (1 - 1e-6)), build_edges=False)
-    above = solve_fast(sc.with_alpha(min(1.0, a * (1 + 1e-6))), build_edges=False)
+    below = solve_fast(sc.replace(alpha=a * (1 - 1e-6)), build_edges=False)
+    above = solve_fast(sc.replace(alpha=min(1.0, a * (1 + 1e-6))), build_edges=False)
     assert below.hops[0, k + 1] == k + 1 and above.hops[0, k + 1] == 1
 
 

@@ -5,8 +5,15 @@ import pytest
 
 from qnum.errors import ScenarioError
 from qnum.networks.channels import MarkovChannel, PerturbedQBERChannel
-from qnum.networks.pumping import (PumpingScenario, TABLE_I_DISTANCE_KM, TABLE_II_QBER, from_distance_qber,
-                                   from_skr_matrices, random_network, table_i)
+from qnum.networks.pumping import (
+    TABLE_I_DISTANCE_KM,
+    TABLE_II_QBER,
+    PumpingScenario,
+    from_distance_qber,
+    from_skr_matrices,
+    random_network,
+    table_i,
+)
 from qnum.physics import bbm92_key_rate, transmissivity
 
 

@@ -5,7 +5,13 @@ import pytest
 
 from qnum.networks.repeater import dumbbell, from_links, nsfnet, two_user
 from qnum.physics.werner import UTILITIES, fidelity_from_werner
-from qnum.solvers.repeater.branch_and_bound import Envelope, inflection, log_utility, solve_global, zero_utility_log_werner
+from qnum.solvers.repeater.branch_and_bound import (
+    Envelope,
+    inflection,
+    log_utility,
+    solve_global,
+    zero_utility_log_werner,
+)
 
 
 @pytest.mark.parametrize("server_km,utility,x,F,U", [
@@ -18,8 +24,8 @@ def test_reference_values(server_km, utility, x, F, U):
     s = solve_global(two_user(server_km=server_km, utility=utility))
     assert str(s.status) == "optimal"
     assert s.objective == pytest.approx(U, abs=1e-4)
-    assert s.values["rates"] == pytest.approx([x, x], rel=2e-4)
-    assert s.values["fidelity"] == pytest.approx([F, F], abs=1e-4)
+    assert s.values["rates"] == pytest.approx({"route0": x, "route1": x}, rel=2e-4)
+    assert s.values["fidelity"] == pytest.approx({"route0": F, "route1": F}, abs=1e-4)
     assert s.objective <= s.bound <= s.objective + 1e-6 * abs(s.objective)
 
 
@@ -57,13 +63,13 @@ def test_against_brute_force(seed):
                                 nsfnet(10, seed=5)], ids=["dumbbell", "nsfnet-sk", "nsfnet"])
 def test_point_is_feasible_and_bound_certifies(sc):
     s = solve_global(sc, rel_gap=1e-5)
-    x = np.array(s.values["rates"])
+    x = np.array([s.values["rates"][r] for r in sc.route_names])
     w = np.array([s.values["werner"][n] for n in sc.link_names])
     assert np.all(sc.incidence @ x <= sc.capacity_scale * (1 - w) * (1 + 1e-12))
     W = np.exp(sc.incidence.T @ np.log(w))
     utility = float(sc.weights @ np.log(x * UTILITIES[sc.utility](W)))
     assert utility == pytest.approx(s.objective, rel=1e-12)
-    assert s.values["fidelity"] == pytest.approx(fidelity_from_werner(W).tolist())
+    assert [s.values["fidelity"][r] for r in sc.route_names] == pytest.approx(fidelity_from_werner(W).tolist())
     assert str(s.status) == "optimal" and s.objective <= s.bound <= s.objective + 1e-5 * s.objective
 
 
@@ -102,16 +108,16 @@ def test_decoherence_against_brute_force(utility):
     brute = _brute_two_routes(sc)
     # the 140-point grid converges slowly here (5.0808, 5.0842, 5.0863 at 140/280/400 points)
     assert brute - 1e-9 <= s.objective <= brute + 1e-2 and s.bound >= brute - 1e-9
-    W = np.array(s.values["fidelity"]) * 4 / 3 - 1 / 3
+    W = np.array([s.values["fidelity"][r] for r in sc.route_names]) * 4 / 3 - 1 / 3
     w = np.array([s.values["werner"][n] for n in sc.link_names])
     assert W == pytest.approx(np.exp(sc.incidence.T @ np.log(w) + sc.route_log_decay))
 
 
 def test_decoherence_can_make_a_route_useless():
-    sc = two_user()
-    sc.decoherence_rate_per_s = 1e7     # the round trip alone drops W below the hashing threshold
+    sc = two_user().replace(decoherence_rate_per_s=1e7)   # the round trip alone drops W below hashing
     s = solve_global(sc)
     assert str(s.status) == "infeasible" and "cannot reach positive utility" in s.message
+    assert s.termination == "infeasible"
 
 
 @pytest.mark.parametrize("seed", range(20))

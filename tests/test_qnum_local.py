@@ -14,8 +14,9 @@ ROUTES = [(["u1", "s"], 1.0), (["u2", "s"], 1.0)]
 def test_known_value():
     s = solve_qnum(LINKS, ROUTES)
     assert s.objective == pytest.approx(6.4217, abs=2e-4)
-    assert s.values["rates"] == pytest.approx([58.10, 58.10], abs=0.01)
-    assert s.values["fidelity"] == pytest.approx([0.9112, 0.9112], abs=1e-4)
+    assert s.values["rates"] == pytest.approx({"route0": 58.10, "route1": 58.10}, abs=0.01)
+    assert s.values["fidelity"] == pytest.approx({"route0": 0.9112, "route1": 0.9112}, abs=1e-4)
+    assert s.bound is None and s.termination == "no_bound"
 
 
 def test_hashing_threshold():
@@ -45,7 +46,7 @@ def test_kkt_stationarity():
     names = list(LINKS)
     A = np.array([[1, 0], [0, 1], [1, 1]], dtype=float)
     d = np.array([float(link_capacity_scale(LINKS[n])) for n in names])
-    x = np.array(s.values["rates"])
+    x = np.array(list(s.values["rates"].values()))
     w = np.array([s.values["werner"][n] for n in names])
     W = A.T @ np.log(w)
     Wr = np.exp(W)
@@ -64,12 +65,10 @@ def test_kkt_stationarity():
 
 def test_local_solve_accounts_for_decoherence():
     """With decoherence the local solve reaches the (lower) decohered optimum of the global solver."""
-    from qnum.families.repeater import solve_local
     from qnum.networks.repeater import dumbbell
     from qnum.solvers.repeater.branch_and_bound import solve_global
-    sc = dumbbell(3)
-    sc.decoherence_rate_per_s = 400.0
+    from qnum.solvers.repeater.local import solve_local
+    sc = dumbbell(3).replace(decoherence_rate_per_s=400.0)
     g, loc = solve_global(sc), solve_local(sc)
     assert loc.objective == pytest.approx(g.objective, rel=1e-5)
-    sc.decoherence_rate_per_s = 0.0
-    assert solve_global(sc).objective > g.objective + 1e-3
+    assert solve_global(sc.replace(decoherence_rate_per_s=0.0)).objective > g.objective + 1e-3

@@ -14,7 +14,8 @@ from qnum.solvers.repeater.primaldual import qprimaldual
 def test_zero_latency_is_the_synchronous_dynamics_iterate_for_iterate(sc):
     ref = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, iters=2000, utility=sc.utility)
     msg = qprimaldual_messages(sc, iters=2000)
-    assert msg[0] == ref[0] and np.array_equal(msg[1], ref[1]) and np.array_equal(msg[2], ref[2])
+    assert msg.utility == ref.utility
+    assert np.array_equal(msg.rates, ref.rates) and np.array_equal(msg.werner, ref.werner)
 
 
 def test_delay_tables_follow_the_messages():
@@ -32,7 +33,8 @@ def test_delay_tables_follow_the_messages():
 def test_converges_with_latency(hop_delay, iters):
     sc = dumbbell(3, utility="negativity")
     opt = solve_global(sc).objective
-    U, x, w = qprimaldual_messages(sc, iters=iters, hop_delay=hop_delay)
+    run = qprimaldual_messages(sc, iters=iters, hop_delay=hop_delay)
+    U, x, w = run.utility, run.rates, run.werner
     assert abs(U - opt) <= 1e-3 * abs(opt)
     assert np.all(sc.incidence @ x <= sc.capacity_scale * (1 - w) * (1 + 1e-3))
 
@@ -41,20 +43,21 @@ def test_pi_control_damps_the_delayed_loop_on_nsfnet():
     """Plain integral prices overshoot capacity under latency here; PI prices converge (RESULTS.md)."""
     sc = nsfnet(10)
     opt = solve_global(sc).objective
-    trace_plain, trace_pi = [], []
-    qprimaldual_messages(sc, iters=90000, hop_delay=1, trace=trace_plain, trace_every=500)
-    U, _, _ = qprimaldual_messages(sc, iters=90000, hop_delay=1, pi_gain=100.0, trace=trace_pi, trace_every=500)
-    assert abs(U - opt) <= 0.01 * abs(opt)
-    late = lambda tr: max(abs(v) for _, _, v in tr[len(tr) // 2:])
-    assert late(trace_pi) < late(trace_plain)
+    plain = qprimaldual_messages(sc, iters=90000, hop_delay=1, record_every=500)
+    pi = qprimaldual_messages(sc, iters=90000, hop_delay=1, pi_gain=100.0, record_every=500)
+    assert abs(pi.utility - opt) <= 0.01 * abs(opt)
+    def late(run):
+        return float(np.max(run.violations[run.violations.size // 2:]))
+
+    assert late(pi) < late(plain)
 
 
 def test_local_variant_converges_to_its_own_point_below_the_optimum():
     sc = dumbbell(8, utility="negativity")
     opt = solve_global(sc).objective
-    U, x, w = qprimaldual_messages(sc, iters=30000, variant="local")
+    U = qprimaldual_messages(sc, iters=30000, variant="local").utility
     assert 0.0 < opt - U < 0.1 * abs(opt)
-    U2, _, _ = qprimaldual_messages(sc, iters=40000, variant="local")
+    U2 = qprimaldual_messages(sc, iters=40000, variant="local").utility
     assert U2 == pytest.approx(U, rel=1e-6)           # converged, not still moving
 
 
@@ -85,8 +88,9 @@ def test_pi_prices_fix_the_divergence_of_fixed_steps_on_nsfnet_secret_key():
     """NSFNet-20 seed 2, secret key: the plain dynamics diverge at the default steps; PI prices converge."""
     sc = nsfnet(20, seed=2, utility="secret-key")
     opt = solve_global(sc).objective
-    plain, _, _ = qprimaldual_messages(sc, iters=20000)
-    U, x, w = qprimaldual_messages(sc, iters=20000, pi_gain=100.0)
+    plain = qprimaldual_messages(sc, iters=20000).utility
+    run = qprimaldual_messages(sc, iters=20000, pi_gain=100.0)
+    U, x, w = run.utility, run.rates, run.werner
     assert not np.isfinite(plain) or abs(plain - opt) > 0.05 * abs(opt)     # diverging
     assert abs(U - opt) <= 1e-4 * abs(opt)
     assert np.all(sc.incidence @ x <= sc.capacity_scale * (1 - w) * (1 + 1e-4))

@@ -17,8 +17,9 @@ def test_reference_values(server_km, utility, x, F, U):
     s = solve_convex(two_user(server_km=server_km, utility=utility))
     assert str(s.status) == "optimal" and s.values["concave_at_optimum"]
     assert s.objective == pytest.approx(U, abs=1e-4)
-    assert s.values["rates"] == pytest.approx([x, x], rel=2e-4)
-    assert s.values["fidelity"] == pytest.approx([F, F], abs=1e-4)
+    assert s.values["rates"] == pytest.approx({"route0": x, "route1": x}, rel=2e-4)
+    assert s.values["fidelity"] == pytest.approx({"route0": F, "route1": F}, abs=1e-4)
+    assert s.termination == "converged"
 
 
 def kkt_residual(sc, s):
@@ -28,9 +29,10 @@ def kkt_residual(sc, s):
     ∇f = J^T λ, independently of any solver's duals.
     """
     from scipy.optimize import nnls
+
     from qnum.solvers.repeater.branch_and_bound import log_utility
     A, d, om = sc.incidence, sc.capacity_scale, sc.weights
-    x = np.array(s.values["rates"])
+    x = np.array([s.values["rates"][r] for r in sc.route_names])
     w = np.array([s.values["werner"][n] for n in sc.link_names])
     _, dg = log_utility(sc.utility, A.T @ np.log(w) + sc.route_log_decay)
     grad = np.concatenate([om, A @ (om * dg)])
@@ -71,8 +73,10 @@ def test_concavity_failure_is_reported_with_a_valid_bound(utility):
     assert str(c.status) == "feasible" and not c.values["concave_at_optimum"]
     assert not c.values["concave_on_range"] and "solve_global" in c.message
     assert c.objective <= g.objective + 1e-6 * abs(g.objective) <= c.bound + 2e-6 * abs(g.objective)
-    assert any(f > e for f, e in zip(c.values["fidelity"], c.values["envelope_exact_below_fidelity"]))
-    assert all(e <= c.values["concave_below_fidelity"] for e in c.values["envelope_exact_below_fidelity"])
+    exact = c.values["envelope_exact_below_fidelity"]
+    assert any(c.values["fidelity"][r] > exact[r] for r in sc.route_names)
+    assert all(e <= c.values["concave_below_fidelity"] for e in exact.values())
+    assert c.termination == "stalled"
 
 
 def test_decoherence_kills_a_route_is_infeasible():

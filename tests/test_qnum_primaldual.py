@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 
 from qnum.networks.repeater import dumbbell, nsfnet
-from qnum.solvers.repeater.branch_and_bound import solve_global
-
 from qnum.physics.werner import link_capacity_scale
+from qnum.solvers.repeater.branch_and_bound import solve_global
 from qnum.solvers.repeater.local import solve_qnum
 from qnum.solvers.repeater.primaldual import qprimaldual
 
@@ -16,7 +15,8 @@ def test_two_user_within_1_percent():
                      [(["u1", "s"], 1.0), (["u2", "s"], 1.0)]).objective
     d = np.full(3, float(link_capacity_scale(2.0)))
     A = np.array([[1, 0], [0, 1], [1, 1.0]])
-    U, x, w = qprimaldual(d, A, np.ones(2))
+    run = qprimaldual(d, A, np.ones(2))
+    U, x, w = run.utility, run.rates, run.werner
     assert abs(U - opt) <= 0.01 * abs(opt)
     load = A @ x / d + w - 1
     assert np.all(load < 1e-3)
@@ -28,7 +28,8 @@ def test_two_user_within_1_percent():
 def test_converges_to_certified_optimum(sc):
     """Within 1% of the certified optimum (the issue's claim), at a point feasible to 1e-4."""
     opt = solve_global(sc)
-    U, x, w = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, iters=20000)
+    run = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, iters=20000)
+    U, x, w = run.utility, run.rates, run.werner
     assert abs(U - opt.objective) <= 0.01 * abs(opt.objective)
     assert np.all(sc.incidence @ x <= sc.capacity_scale * (1 - w) * (1 + 1e-4))
 
@@ -38,22 +39,33 @@ def test_latency_zero_is_synchronous_and_scaled_steps_converge_with_latency():
     opt = solve_global(sc).objective
     sync = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, iters=3000)
     zero = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, iters=3000, latency=0)
-    assert sync[0] == zero[0] and np.array_equal(sync[1], zero[1])
+    assert sync.utility == zero.utility and np.array_equal(sync.rates, zero.rates)
     lat = 4
-    U, x, w = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, latency=lat,
-                          a=0.001 / (1 + lat), b=0.5 / (1 + lat), iters=20000 * (1 + lat))
+    run = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, latency=lat,
+                      a=0.001 / (1 + lat), b=0.5 / (1 + lat), iters=20000 * (1 + lat))
+    U, x, w = run.utility, run.rates, run.werner
     assert abs(U - opt) <= 0.01 * abs(opt)
     assert np.all(sc.incidence @ x <= sc.capacity_scale * (1 - w) * (1 + 1e-4))
 
 
 def test_decoherence_aware_dynamics_reach_the_decohered_optimum():
-    sc = dumbbell(4, access_km=10, backbone_km=20)
-    sc.decoherence_rate_per_s = 200.0     # factor e^{-0.08} over the 40 km routes
+    sc = dumbbell(4, access_km=10, backbone_km=20).replace(decoherence_rate_per_s=200.0)  # e^{-0.08} over 40 km
     opt = solve_global(sc)
-    U, x, w = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, log_decay=sc.route_log_decay)
+    U = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, log_decay=sc.route_log_decay).utility
     assert abs(U - opt.objective) <= 0.01 * abs(opt.objective)
     blind = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights)   # ignores decoherence
-    W_blind = np.exp(sc.incidence.T @ np.log(blind[2]) + sc.route_log_decay)
+    W_blind = np.exp(sc.incidence.T @ np.log(blind.werner) + sc.route_log_decay)
     from qnum.physics.werner import distillable
-    true_blind = float(sc.weights @ np.log(blind[1] * distillable(W_blind)))
+    true_blind = float(sc.weights @ np.log(blind.rates * distillable(W_blind)))
+    assert true_blind == pytest.approx(sc.objective(blind.rates, blind.werner), rel=1e-12)
     assert true_blind < U
+
+
+def test_history_is_recorded_and_matches_the_final_iterate():
+    sc = dumbbell(3)
+    run = qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, iters=1000, record_every=300)
+    assert run.times.tolist() == [0, 300, 600, 900, 1000]
+    assert run.rates_history.shape == (5, 3) and run.werner_history.shape == (5, len(sc.link_names))
+    assert run.objective[-1] == run.utility and np.array_equal(run.rates_history[-1], run.rates)
+    over = np.max(sc.incidence @ run.rates / sc.capacity_scale + run.werner - 1.0)
+    assert run.violations[-1] == pytest.approx(max(over, 0.0))

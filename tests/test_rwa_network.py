@@ -3,11 +3,20 @@
 import copy
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qnum.errors import ScenarioError
-from qnum.networks.optical import (LockState, can_lock, channel_frequency_THz, dser_network,
-                                   lock, network_from_dict, tell_ps, unlock)
+from qnum.networks.optical import (
+    LockState,
+    can_lock,
+    channel_frequency_THz,
+    dser_network,
+    lock,
+    network_from_dict,
+    tell_ps,
+    unlock,
+)
 
 
 def test_itu_grid_centre():

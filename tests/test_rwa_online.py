@@ -1,29 +1,24 @@
 """DSER / FRFS online: cases, reconfiguration, lock invariants, CLI."""
 
 import json
-from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import qnum
-from qnum.families.rwa import bench_rows
 from qnum.cli import main
 from qnum.errors import ScenarioError
-from qnum.models.rwa import candidate_paths, validate_allocation
+from qnum.models.rwa import validate_allocation
 from qnum.networks.optical import LockState, dser_network, network_from_dict
 from qnum.solvers.rwa.dser import OnlineRouter
 
-EXAMPLE = Path(qnum.__file__).parent / "data" / "rwa" / "dser-wss-os.json"
+EXAMPLE = qnum.data_path("rwa/dser-wss-os.json")
 
 
 def _as_validator_alloc(net, router):
-    out = {}
-    for u, c in router.active.items():
-        pa = next(p for p in candidate_paths(net, u[0], 10) if p[0] == c.hops_a)
-        pb = next(p for p in candidate_paths(net, u[1], 10) if p[0] == c.hops_b)
-        out[u] = (pa, pb, list(c.pairs))
-    return out
+    return {u: {"path_a": c.hops_a, "path_b": c.hops_b, "channel_pairs": list(c.pairs)}
+            for u, c in router.active.items()}
 
 
 def test_dser_cases_and_reconfiguration():
@@ -75,14 +70,28 @@ def test_random_sequences_never_double_allocate(policy, fwd, ops):
     assert r.locks.snapshot() == LockState().snapshot()  # every unlock restores the state
 
 
-def test_cli_solve_simulate_and_bad_input(tmp_path, capsys):
+def _exit_status(argv):
+    try:
+        return main(argv)
+    except SystemExit as exc:   # argparse: a flag no family declares
+        return exc.code
+
+
+def test_cli_solve_simulate_compare_and_bad_input(tmp_path, capsys):
     assert main(["solve", str(EXAMPLE), "--json"]) == 0
     opt = json.loads(capsys.readouterr().out)
     assert opt["status"] == "optimal" and opt["served"] == 3
+    assert "not yet certified over all paths" in opt["message"]
     for pol in ("dser", "frfs"):
         assert main(["simulate", str(EXAMPLE), "--policy", pol, "--json"]) == 0
         on = json.loads(capsys.readouterr().out)
-        assert on["served"] <= opt["served"] and len(on["events"]) == 6
+        assert on["served"] <= opt["served"] and len(on["events"]) == 6 and on["feasible"]
+    assert main(["compare", str(EXAMPLE), "--policy", "qnum.examples.rwa_policy:FirstFitRouter", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["optimum"] == pytest.approx(opt["objective"]) and rep["gap"] > 0 and rep["policy"] == "first-fit"
+    assert _exit_status(["simulate", str(EXAMPLE), "--policy", "dser", "--slots", "10"]) == 2   # no slots for rwa
+    assert main(["solve", str(EXAMPLE), "--method", "bogus"]) == 2
+    capsys.readouterr()
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"kind": "rwa", "builder": {"n_pairs": 2},
                                "events": [{"op": "add", "users": ["u1", "nobody"]}]}))
@@ -90,12 +99,16 @@ def test_cli_solve_simulate_and_bad_input(tmp_path, capsys):
     assert "nobody" in capsys.readouterr().err
 
 
-def test_bench_rows_format():
-    rows = bench_rows({"seeds": 1})
-    methods = {(r["instance"], r["method"]) for r in rows}
-    assert ("dser-case2-seq1", "optimum") in methods and ("random-WSS-WSS-s0", "frfs") in methods
-    opt = {r["instance"]: r for r in rows if r["method"] == "optimum"}
-    for r in rows:
-        assert {"served", "total_key_rate", "jain"} <= set(r)
-        assert r["served"] <= opt[r["instance"]]["served"]  # the ILP maximizes served first
-    assert all(r["status"] == "optimal" for r in opt.values())
+def test_bench_instances_and_metrics():
+    from qnum.families.rwa import BENCH_POLICIES, bench_instances, bench_metrics
+
+    instances = bench_instances()
+    assert "dser-case2-seq1" in instances and "random-WSS-WSS-s0" in instances
+    sc = instances["random-WSS-WSS-s0"]
+    opt = qnum.solve(sc)
+    assert opt.status == "optimal"
+    best = bench_metrics(sc, opt)
+    assert set(best) == {"served", "total_key_rate", "jain"}
+    for policy in BENCH_POLICIES:
+        row = bench_metrics(sc, qnum.simulate(sc, policy))
+        assert row["served"] <= best["served"]  # the ILP maximizes served first

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from qnum.physics.bbm92_cw import (cw_coincidences, cw_key_rate, cw_key_rate_channels,
-                                   optimal_channel_count)
+from qnum.physics.bbm92_cw import cw_coincidences, cw_key_rate, cw_key_rate_channels, optimal_channel_count
 
 
 def test_optimal_channel_count_oracle():

@@ -21,7 +21,7 @@ TIMING = ["wall_s", "solve_seconds", "simulate_seconds", "seconds"]
 
 
 def small(**kw):
-    data = {"family": "pumping", "action": "both", "policy": "pf", "seeds": [1, 2], "metrics": ["utility"],
+    data = {"family": "pumping", "action": "both", "policy": "pf", "seeds": [1, 2], "metrics": ["objective"],
             "options": {"slots": 300}, "base": {"builder": "random", "nodes": 3},
             "parameters": {"capacity": [1, 2], "alpha": [1.0, 2.0]}}
     data.update(kw)
@@ -35,12 +35,12 @@ def comparable(df):
 def test_rows_metrics_and_gap(tmp_path):
     df = run_sweep(parse_sweep(small()), tmp_path)
     assert len(df) == 8 and set(df["status"]) == {"ok"}
-    assert sorted(df.columns) == sorted(["run_id", "index", "capacity", "alpha", "seed", "solve_utility",
-                                         "simulate_utility", "gap", "relative_gap", "status", "error",
+    assert sorted(df.columns) == sorted(["run_id", "index", "capacity", "alpha", "seed", "solve_objective",
+                                         "simulate_objective", "gap", "relative_gap", "status", "error",
                                          "solver_status", "solver", "wall_s", "family", "action", "policy",
                                          "qnum_version"])
-    assert (df["gap"] - (df["solve_utility"] - df["simulate_utility"])).abs().max() < 1e-12
-    assert (df["gap"] >= -1e-6 * df["solve_utility"].abs()).all()  # the optimum bounds the online run
+    assert (df["gap"] - (df["solve_objective"] - df["simulate_objective"])).abs().max() < 1e-12
+    assert (df["gap"] >= -1e-6 * df["solve_objective"].abs()).all()  # the optimum bounds the online run
     assert df[["capacity", "alpha", "seed"]].drop_duplicates().shape[0] == 8
     # one call loads it, and the consolidated file matches
     assert comparable(load_results(tmp_path)).equals(comparable(df))
@@ -57,7 +57,7 @@ def test_failing_and_timed_out_runs_are_recorded(tmp_path):
     df = run_sweep(spec, tmp_path / "a")
     assert list(df["status"]) == ["ok", "ok", "error", "error"]
     assert df["error"].iloc[2].startswith("ScenarioError") and "capacity" in df["error"].iloc[2]
-    assert df["utility"].isna().tolist() == [False, False, True, True]
+    assert df["objective"].isna().tolist() == [False, False, True, True]
     spec = parse_sweep(small(action="simulate", seeds=[1], options={"slots": 3_000_000}, parameters={}))
     df = run_sweep(spec, tmp_path / "b", time_limit=0.3)
     assert list(df["status"]) == ["timeout"] and "time limit" in df["error"].iloc[0]
@@ -141,7 +141,7 @@ def test_plot_writes_summary_and_pngs(tmp_path, capsys):
     df = load_results(tmp_path)
     m = df[(df.capacity == 2) & (df.alpha == 1.0)]["gap"].mean()
     assert summary[(summary.capacity == 2) & (summary.alpha == 1.0)]["gap_mean"].iloc[0] == pytest.approx(m)
-    for name in ("gap", "solve_utility", "simulate_utility"):
+    for name in ("gap", "solve_objective", "simulate_objective"):
         assert (tmp_path / f"{name}.png").stat().st_size > 1000
     assert main(["plot", str(tmp_path / "none")]) == 2
 
@@ -218,8 +218,8 @@ def test_run_option_parameters_reach_the_family(tmp_path):
     spec = parse_sweep(small(action="simulate", metrics=None, seeds=[1], parameters={"slots": [100, 250],
                                                                                       "alpha": [2.0]}))
     df = run_sweep(spec, tmp_path)
-    # the family echoes slots and alpha; named like parameters, they come back as result_*
-    assert df["result_slots"].tolist() == [100.0, 250.0] and df["slots"].tolist() == [100, 250]
+    # the run reports its steps; alpha, echoed and named like a parameter, comes back as result_alpha
+    assert df["steps"].tolist() == [100.0, 250.0] and df["slots"].tolist() == [100, 250]
     assert df["result_alpha"].tolist() == [2.0, 2.0]
 
 
@@ -231,7 +231,7 @@ def test_summary_keeps_points_where_every_run_failed(tmp_path):
     s = pd.read_csv(tmp_path / "summary.csv")
     assert s[["capacity", "alpha", "runs", "failed"]].values.tolist() == [[0, 1.0, 0, 2], [0, 2.0, 0, 2],
                                                                           [1, 1.0, 2, 0], [1, 2.0, 2, 0]]
-    assert s["utility_mean"].isna().tolist() == [True, True, False, False]
+    assert s["objective_mean"].isna().tolist() == [True, True, False, False]
 
 
 def test_base_scenario_file_relative_to_the_sweep_file(tmp_path):
@@ -243,11 +243,11 @@ def test_base_scenario_file_relative_to_the_sweep_file(tmp_path):
     (tmp_path / "scen").mkdir()
     shutil.copy(src, tmp_path / "scen" / "net.json")
     f = tmp_path / "s.toml"
-    f.write_text('family = "pumping"\naction = "solve"\nmetrics = ["utility"]\n'
+    f.write_text('family = "pumping"\naction = "solve"\nmetrics = ["objective"]\n'
                  '[base]\nfile = "scen/net.json"\n[parameters]\nalpha = [1.0, 2.0]\n')
     df = run_sweep(load_sweep(f), tmp_path / "out")
     assert list(df["status"]) == ["ok", "ok"] and list(df["alpha"]) == [1.0, 2.0]
-    assert df["utility"].iloc[0] > 0 > df["utility"].iloc[1]  # α = 2 utilities are negative
+    assert df["objective"].iloc[0] > 0 > df["objective"].iloc[1]  # α = 2 utilities are negative
 
 
 def test_mixed_type_parameter_values_are_stored(tmp_path):

@@ -1,241 +1,289 @@
-"""The pumping family's plug-in: scenario files, ``qnum solve/simulate``, ``qnum bench pumping``.
+"""The pumping family's plug-in: α-fair entanglement pumping (the PF paper) in qnum's one contract.
 
-Scenario file (JSON or TOML)::
+One entangled-photon source serves N QKD nodes and pumps at most K node pairs per time
+slot; the channel state (hence each pair's secret key rate, SKR) changes from slot to
+slot. The optimum maximizes the α-fair utility of the long-run average SKRs over the
+rate region (:mod:`qnum.models.pumping`); the online schedulers pump, every slot, the
+topology with the largest gradient gain (:mod:`qnum.solvers.pumping.online`).
 
-    {"kind": "pumping", "nodes": N, "capacity": K, "alpha": 1 | "maxmin",
-     "states": [{"prob": p, "skr": N x N symmetric matrix (bit/s)}, ...],
-     "sharing": {"per_count_factor": [f_1, ..., f_K]},        (optional)
-     "topologies": "at-most-k" | "matching" | [[[i, j], ...], ...],   (optional)
-     "weights": N x N symmetric matrix,                       (optional)
-     "channel": "iid" | "fixed" | {"process": "markov", "transition": [[...]]},  (optional)
-     "name": "label"}                                          (optional)
+Objective (:data:`OBJECTIVE`): ``Σ_e w_e U_α(r_e)`` with the scenario's α and weights
+(max-min: ``min_e r_e / w_e``); a trace evaluates it at the running averages r̄_t, so
+:func:`qnum.compare` measures every policy against the same function the optimum
+maximizes.
 
-or, instead of ``states``, the physical form (SKRs from BBM92,
-``s = R 10^(-a d / 10) max(0, 1 - 2 h(Q))``), which also allows the paper's
-perturbed-QBER channel ``{"process": "perturbed-qber", "period_slots": 100, "delta": 0.005}``::
+**Benchmark your own scheduler** (:data:`POLICY_PROTOCOL`). A policy is a function
+``decide(observation)`` or an object with ``decide`` and optionally ``reset(setup)`` (called
+once with the scenario) and ``name``. Each slot ``t`` it receives an
+:class:`~qnum.solvers.pumping.online.Observation` — what the PF paper's scheduler knows:
+the slot ``t`` (1-based), the averages ``r̄`` after slot ``t - 1`` and the instantaneous
+SKR ``s`` of every pair in this slot's channel state (both arrays in ``pairs`` order),
+``pairs``, ``capacity`` K, ``per_count_factor`` and the allowed ``topologies`` — and
+returns the pairs to pump: an iterable of node pairs ``(i, j)`` (either order; empty:
+pump nothing). qnum checks each decision (known pair, no pair twice, at most K pairs, no
+node in two pairs for matchings, one of the listed topologies) and stops a run that
+breaks the model with a :class:`~qnum.errors.PolicyError` naming the slot and the pairs:
 
-    {"distance_km": N x N, "qber": N x N, "qber_states": [N x N, ...] (optional),
-     "probabilities": [...] (optional), "attenuation_db_per_km": 0.2, "repetition_rate_hz": 1e9}
+>>> import qnum
+>>> from qnum.networks.pumping import four_node_example
+>>> sc = four_node_example()
+>>> def pf_like(obs):                      # pump the two pairs with the largest s_e / r̄_e
+...     best = sorted(range(len(obs.pairs)), key=lambda e: -obs.skr[e] / obs.averages[e])
+...     return [obs.pairs[e] for e in best[:obs.capacity]]
+>>> rep = qnum.compare(qnum.simulate(sc, pf_like, slots=3000), qnum.solve(sc))
+>>> rep.policy, bool(abs(rep.final_relative_gap) < 1e-2)
+('pf_like', True)
+>>> qnum.simulate(sc, lambda obs: [(0, 1), (1, 0)], slots=10)
+Traceback (most recent call last):
+...
+qnum.errors.PolicyError: slot 1 = (1, 0): pair pumped twice in one slot
+
+A worked example ships as :mod:`qnum.examples.pumping_policy`.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import time
 
 import numpy as np
 
-from qnum.bench.compare import compare
-from qnum.bench.report import bench_row
-from qnum.errors import ScenarioError
-from qnum.models.pumping import AlphaFair
-from qnum.networks.channels import channel_from_dict
-from qnum.networks.io import check_keys, require
-from qnum.networks.pumping import (AT_MOST_K, DEFAULT_REPETITION_RATE_HZ, PumpingScenario, four_node_example,
-                                   from_distance_qber, matrix_to_pairs, table_i)
-from qnum.solvers.pumping.online import POLICIES as ONLINE_POLICIES
-from qnum.solvers.pumping.online import simulate
-from qnum.utility import total_utility
+from qnum.errors import OptionError
+from qnum.networks.pumping import AT_MOST_K, PumpingScenario, four_node_example, table_i
+from qnum.options import CUSTOM, Method, Option, Policy
+from qnum.solution import Solution
+from qnum.trace import Trace
 
 KIND = "pumping"
-BENCH_NAME = "pumping"
-POLICIES = ONLINE_POLICIES
+DESCRIPTION = ("α-fair entanglement pumping: one source, N QKD nodes, at most K pairs per slot "
+               "(the PF paper: proportional-fair pumping scheduling)")
+SCENARIO_TYPE = PumpingScenario
+OBJECTIVE = ("Σ_e w_e U_α(r_e) of the average secret key rates r_e (bit/s), with U_α(x) = x^(1-α)/(1-α) "
+             "(log x for α = 1) and the scenario's α and weights w; max-min: min_e r_e / w_e")
+TIME_AXIS = "slot"
+EXAMPLE_POLICY = "qnum.examples.pumping_policy:MaxWeightScheduler"
 
-_KEYS = {"kind", "name", "nodes", "capacity", "alpha", "states", "sharing", "topologies", "weights", "channel",
-         "distance_km", "qber", "qber_states", "probabilities", "attenuation_db_per_km", "repetition_rate_hz"}
-_PHYSICAL_KEYS = {"distance_km", "qber", "qber_states", "probabilities", "attenuation_db_per_km",
-                  "repetition_rate_hz"}
+_SOLVER = Option("solver", "str", "CVXPY solver name (default CLARABEL; HiGHS for linear programs)")
+
+METHODS = {
+    "auto": Method("separable for at-most-k topologies with independent SKRs and finite α; cvxpy for other "
+                   "at-most-k cases; column-generation for matchings and explicit topology lists",
+                   honours=("tol", "time_limit")),
+    "separable": Method("qnum's structured interior-point method (at-most-k, independent SKRs, finite α), "
+                        "certified by the exact Lagrangian dual bound", honours=("tol", "time_limit")),
+    "cvxpy": Method("the exact compact formulation (at-most-k) with a conic solver through CVXPY, certified by "
+                    "qnum's dual / Frank-Wolfe bound; time_limit is the conic solver's own",
+                    honours=("tol", "time_limit"), solver_options=(_SOLVER,)),
+    "column-generation": Method("column generation over any topology family, certified by a Frank-Wolfe "
+                                "bound every iteration", honours=("tol", "time_limit"),
+                                solver_options=(_SOLVER,)),
+    "enumeration": Method("every topology of the family as a column (small cases), same certificate",
+                          honours=("tol", "time_limit"), solver_options=(_SOLVER,)),
+}
+
+POLICIES = {
+    "pf": Policy("PF-PS, the proportional-fair pumping scheduler of the PF paper: pump argmax Σ s_e / r̄_e"),
+    "greedy": Policy("G-PS, the PF paper's greedy scheduler: pump argmax Σ s_e (largest instantaneous SKRs)"),
+    "rr": Policy("RR-PS, the PF paper's round-robin scheduler: pump argmax Σ 1 / r̄_e, blind to the channel"),
+    "alpha": Policy("the PF paper's gradient scheduler for a general α: pump argmax Σ s_e r̄_e^-α (α: the "
+                    "scenario's, or the alpha option)"),
+}
+
+_ALL = tuple(POLICIES) + (CUSTOM,)
+SIMULATE_OPTIONS = {
+    "slots": Option("slots", "int", "number of time slots", default=100_000, minimum=1, applies_to=_ALL),
+    "seed": Option("seed", "int", "seed of the channel realization", default=0, minimum=0, applies_to=_ALL),
+    "beta": Option("beta", "float", "constant averaging step of r̄ (default: the cumulative average)",
+                   default=None, minimum=0.0, maximum=1.0, exclusive_minimum=True, applies_to=_ALL),
+    "alpha": Option("alpha", "float", "α of the gradient scheduler (default: the scenario's α)", default=None,
+                    minimum=0.0, applies_to=("alpha",)),
+    "initial_rate": Option("initial_rate", "float", "r̄(0) of every pair, bit/s", default=1.0, minimum=0.0,
+                           exclusive_minimum=True, applies_to=_ALL),
+    "checkpoints": Option("checkpoints", "int", "how many log-spaced slots of the averages to record",
+                          default=200, minimum=2, applies_to=_ALL),
+    "realization": Option("realization", "object", "a channel Realization to replay (Python only; default: "
+                          "drawn from the scenario's channel with seed)", default=None, applies_to=_ALL),
+}
+
+POLICY_PROTOCOL = """\
+Each slot t your policy's decide(observation) gets an Observation with:
+  slot             t, 1-based
+  averages         r̄ after slot t-1 (bit/s), numpy array in `pairs` order (kept by qnum: cumulative
+                   average, or the constant step beta)
+  skr              instantaneous SKR of every pair in this slot's channel state (bit/s), `pairs` order
+  pairs            the node pairs (i, j), i < j, canonical order
+  capacity         K, the most pairs pumped per slot
+  per_count_factor f_1..f_K: a pumped pair gets f_k times its SKR when k pairs are pumped
+  topologies       "at-most-k", "matching", or the explicit list of allowed topologies
+and returns the pairs to pump this slot: an iterable of node pairs (i, j), either order; empty = none.
+reset(setup), if defined, is called once before the run with the scenario.
+A decision with an unknown pair, a pair twice, more than K pairs, a node in two pairs (matching) or
+a topology not in the list stops the run: PolicyError("slot t", pairs, reason)."""
 
 
-def scenario_from_dict(data: dict) -> PumpingScenario:
-    """Validated scenario from the file form (module docstring).
+# -- solve ----------------------------------------------------------------------------------
+
+def solve(scenario: PumpingScenario, method: str = "auto", *, tol: float | None = None,
+          time_limit: float | None = None, **solver_options) -> Solution:
+    """Certified α-fair optimum (options already checked against :data:`METHODS`).
+
+    Returns a :class:`~qnum.solution.Solution` with ``values["rates"]`` = ``{(i, j): bit/s}``
+    and ``values["schedule"]`` (the time sharing per channel state), plus the method's
+    ``iterations`` / ``columns`` / ``prices``.
 
     Examples
     --------
-    >>> sc = scenario_from_dict({"kind": "pumping", "nodes": 2, "capacity": 1,
-    ...                          "states": [{"prob": 1.0, "skr": [[0, 3], [3, 0]]}]})
-    >>> sc.skr.tolist()
-    [[3.0]]
+    >>> sc = four_node_example()
+    >>> sol = solve(sc, "column-generation", tol=1e-6, time_limit=30.0)
+    >>> str(sol.status), sol.termination, round(sol.values["rates"][(0, 1)])
+    ('optimal', 'converged', 2000)
     """
-    check_keys(data, _KEYS)
-    nodes = require(data, "nodes")
-    if isinstance(nodes, bool) or not isinstance(nodes, int) or nodes < 2:
-        raise ScenarioError("nodes", nodes, "must be an integer >= 2")
-    physical = _PHYSICAL_KEYS & set(data)
-    if physical and "states" in data:
-        raise ScenarioError(sorted(physical)[0], data[sorted(physical)[0]],
-                            'give either "states" (SKR matrices) or "distance_km" + "qber", not both')
-    if physical:
-        return _from_physical(data, nodes)
-    states = require(data, "states")
-    if not isinstance(states, list) or not states:
-        raise ScenarioError("states", states, "must be a non-empty list of {\"prob\": p, \"skr\": matrix}")
-    probs, skr = [], []
-    for c, st in enumerate(states):
-        if not isinstance(st, dict):
-            raise ScenarioError(f"states[{c}]", st, "must be an object {\"prob\": p, \"skr\": matrix}")
-        check_keys(st, {"prob", "skr"}, where=f"states[{c}].")
-        p = require(st, "prob", where=f"states[{c}].")
-        if isinstance(p, bool) or not isinstance(p, (int, float)):
-            raise ScenarioError(f"states[{c}].prob", p, "must be a number")
-        probs.append(float(p))
-        skr.append(matrix_to_pairs(require(st, "skr", where=f"states[{c}]."), nodes, f"states[{c}].skr"))
-    return PumpingScenario(nodes, require(data, "capacity"), skr, probs, **_common_options(data))
+    from qnum.models.pumping import AlphaFair
+
+    solver = solver_options.pop("solver", None)
+    if solver_options:
+        key = next(iter(solver_options))
+        raise OptionError(key, solver_options[key], f"not an option of method {method!r} of kind 'pumping'")
+    if solver is not None:
+        import cvxpy as cp
+
+        if solver.upper() not in cp.installed_solvers():
+            raise OptionError("solver", solver, f"is not an installed CVXPY solver; installed: "
+                              f"{', '.join(cp.installed_solvers())}")
+        solver = solver.upper()
+    model = AlphaFair(scenario)
+    if method in ("separable", "cvxpy") and not _applies(model, method):
+        raise OptionError("method", method, _NEEDS[method])
+    return model.solve(method, tol=tol, time_limit=time_limit, solver=solver)
 
 
-def _common_options(data: dict) -> dict:
-    factor = None
-    sharing = data.get("sharing")
-    if sharing is not None and sharing != "independent":
-        if not isinstance(sharing, dict):
-            raise ScenarioError("sharing", sharing, 'must be "independent" or {"per_count_factor": [...]}')
-        check_keys(sharing, {"per_count_factor"}, where="sharing.")
-        factor = require(sharing, "per_count_factor", where="sharing.")
-    channel = data.get("channel")
-    return dict(per_count_factor=factor, topologies=data.get("topologies", AT_MOST_K), weights=data.get("weights"),
-                alpha=data.get("alpha", 1.0), channel=channel_from_dict(channel) if channel is not None else None,
-                name=data.get("name", "pumping"))
+_NEEDS = {"separable": 'needs topologies = "at-most-k", independent SKRs (no per_count_factor) and a finite '
+                       "alpha; use auto, cvxpy or column-generation",
+          "cvxpy": 'the compact formulation needs topologies = "at-most-k"; use column-generation for matchings '
+                   "and explicit lists"}
 
 
-def _from_physical(data: dict, nodes: int) -> PumpingScenario:
-    """The physical file form: distances and QBERs; SKRs from BBM92 (see from_distance_qber)."""
-    distance = np.asarray(require(data, "distance_km"), dtype=float)
-    if distance.shape != (nodes, nodes):
-        raise ScenarioError("distance_km", distance.shape, f"must be a {nodes}x{nodes} matrix (nodes = {nodes})")
-    return from_distance_qber(distance, require(data, "qber"), require(data, "capacity"),
-                              attenuation_db_per_km=data.get("attenuation_db_per_km", 0.2),
-                              repetition_rate_hz=data.get("repetition_rate_hz", DEFAULT_REPETITION_RATE_HZ),
-                              qber_states=data.get("qber_states"), probabilities=data.get("probabilities"),
-                              **_common_options(data))
+def _applies(model, method: str) -> bool:
+    sc = model.scenario
+    if method == "separable":
+        return sc.topologies == AT_MOST_K and sc.independent and not math.isinf(model.alpha)
+    return sc.topologies == AT_MOST_K
 
 
-def _rates_list(scenario, rates):
-    return [[i, j, float(r)] for (i, j), r in zip(scenario.pairs, rates)]
+def solution_json(scenario: PumpingScenario, sol: Solution) -> dict:
+    """``qnum solve`` JSON: the summary plus ``alpha``, ``rates`` ``[[i, j, bit/s], ...]``, ``schedule``.
 
-
-def solve_json(scenario, options: dict) -> dict:
-    """``qnum solve`` for pumping: status, utility, bound, gap, rates, schedule."""
-    sol = AlphaFair(scenario).solve(options.get("method", "auto"), tol=options.get("tol", 1e-6),
-                                    time_limit=options.get("time_limit"))
+    Examples
+    --------
+    >>> sc = four_node_example()
+    >>> out = solution_json(sc, solve(sc, "auto"))
+    >>> out["objective"] > 0, out["rates"][0][:2], "utility" in out
+    (True, [0, 1], False)
+    """
     out = sol.to_dict()
-    out["utility"] = out.pop("objective")
-    out["alpha"] = "maxmin" if math.isinf(scenario.alpha) else scenario.alpha
-    if sol.ok:
-        out["rates"] = _rates_list(scenario, sol.values["rate_vector"])
-        out["schedule"] = sol.values["schedule"].to_list()
+    out["alpha"] = _alpha_json(scenario.alpha)
+    values = sol.values
+    if "rates" in values:
+        out["rates"] = _pairs_json(scenario, values["rates"], float)
+    if values.get("schedule") is not None:
+        out["schedule"] = values["schedule"].to_list()
+    for key in ("iterations", "columns"):
+        if key in values:
+            out[key] = int(values[key])
+    if "prices" in values:
+        out["prices"] = [float(values["prices"][c]) for c in sorted(values["prices"])]
     return out
 
 
-def simulate_json(scenario, policy: str, options: dict) -> dict:
-    """``qnum simulate`` for pumping: final averages, their utility, pump counts."""
-    trace = simulate(scenario, policy, options.get("slots", 100_000), seed=options.get("seed", 0),
-                     beta=options.get("beta"))
-    alpha = scenario.alpha
-    return {"status": "ok", "policy": policy, "slots": trace.slots,
-            "step": "cumulative average" if trace.beta is None else f"constant beta={trace.beta}",
-            "alpha": "maxmin" if math.isinf(alpha) else alpha,
-            "utility": total_utility(trace.final, alpha, scenario.weights),
-            "averages": _rates_list(scenario, trace.final),
-            "pumped_slots": [[i, j, int(n)] for (i, j), n in zip(scenario.pairs, trace.pumped_counts)],
-            "seconds": trace.seconds}
+def trace_json(scenario: PumpingScenario, tr: Trace) -> dict:
+    """``qnum simulate`` JSON: the summary plus ``alpha``, ``rates`` (final averages) and ``pumped_slots``.
 
-
-# -- the built-in benchmark -----------------------------------------------------------------
-
-def bench_instances() -> list[PumpingScenario]:
-    """The PF paper's studies: Table I/II network (fixed, 3-state i.i.d., perturbed QBER;
-    K = 2 stand-in) and the 4-node example (stand-in numbers)."""
-    return [table_i(2, "fixed"), table_i(2, "iid3"), table_i(2, "perturbed"), four_node_example()]
-
-
-def round_robin_target(scenario) -> PumpingScenario | None:
-    """Scenario whose PF optimum is RR-PS's limit (independent SKRs only).
-
-    RR-PS ignores the channel state, so it time-shares state-blindly: rates
-    ``y_e s̄_e`` with ``s̄`` the mean SKR. Its rule is the gradient rule of
-    ``Σ_e (1/s̄_e) log r_e`` over that region, i.e. one state with SKR ``s̄`` and
-    weights ``1/s̄``.
+    Examples
+    --------
+    >>> sc = four_node_example()
+    >>> out = trace_json(sc, simulate(sc, "rr", slots=100))
+    >>> out["steps"], len(out["rates"]), out["pumped_slots"][0]
+    (100, 6, [0, 1, 14])
     """
-    if not scenario.independent or scenario.topologies != AT_MOST_K:
-        return None
-    mean = scenario.mean_skr
-    weights = np.where(mean > 0, 1.0 / np.where(mean > 0, mean, 1.0), 0.0)
-    return scenario.replace(skr=mean[None, :], probabilities=[1.0], weights=weights, channel=None, alpha=1.0)
+    out = tr.to_dict()
+    out["alpha"] = _alpha_json(scenario.alpha)
+    out["rates"] = _pairs_json(scenario, tr.final["rates"], float)
+    out["pumped_slots"] = _pairs_json(scenario, tr.final["pumped_slots"], int)
+    return out
 
 
-def bench_rows(options: dict) -> list[dict]:
-    """Optimum vs PF / greedy / RR on every built-in instance (rows in the bench format)."""
-    slots = int(options.get("slots", 100_000))
-    seed = options.get("seed", 1)
-    out_dir = options.get("out")
-    rows = []
-    for sc in bench_instances():
-        realization = sc.channel.realize(sc, slots, seed)
-        # The optimum over the states the runs actually see (their empirical
-        # frequencies): for i.i.d. channels this tends to the stationary optimum, for the
-        # perturbed-QBER process it is the hindsight optimum of the realized epochs.
-        target = sc.with_states(realization.skr, realization.frequencies()) \
-            if sc.channel.name == "perturbed-qber" else sc
-        t0 = time.perf_counter()
-        opt = AlphaFair(target, alpha=1.0).solve()
-        rows.append(bench_row(KIND, sc.name, "optimum", opt.status, objective=opt.objective, bound=opt.bound,
-                              gap_to_optimum=0.0, seconds=time.perf_counter() - t0, rate_distance=0.0,
-                              total_rate=float(np.sum(opt.values["rate_vector"])),
-                              min_rate=float(np.min(opt.values["rate_vector"])), slots=None,
-                              relative_gap=opt.relative_gap, solver=opt.solver))
-        reports = {}
-        for policy in ("pf", "greedy", "rr"):
-            trace = simulate(sc, policy, slots, realization=realization)
-            rep = compare(trace, opt, alpha=1.0)
-            reports[policy] = rep
-            own = _own_utility_gap(sc, target, policy, trace)
-            rows.append(bench_row(KIND, sc.name, policy, "ok", objective=float(rep.utility[-1]), bound=None,
-                                  gap_to_optimum=rep.final_gap, seconds=trace.seconds,
-                                  rate_distance=rep.final_rate_distance, total_rate=float(np.sum(trace.final)),
-                                  min_rate=float(np.min(trace.final)), slots=slots, own_utility_gap=own))
-        if out_dir:
-            _plot_instance(sc, reports, opt, out_dir)
-    return rows
+def _alpha_json(alpha: float):
+    return "maxmin" if math.isinf(alpha) else alpha
 
 
-def _own_utility_gap(scenario, target, policy, trace):
-    """Relative gap of a policy to the optimum of its own utility (None if not defined)."""
-    if policy == "pf":
-        return None
-    if policy == "greedy":
-        best = AlphaFair(target, alpha=0.0).solve()
-        got = float(np.sum(trace.final * target.weights))
-        return (best.objective - got) / best.objective if best.objective else None
-    rr = round_robin_target(target)
-    if rr is None:
-        return None
-    best = AlphaFair(rr).solve()
-    got = total_utility(trace.final, 1.0, rr.weights)
-    return (best.objective - got) / abs(best.objective)
+def _pairs_json(scenario, per_pair: dict, cast) -> list:
+    return [[i, j, cast(per_pair[(i, j)])] for (i, j) in scenario.pairs]
 
 
-def _plot_instance(scenario, reports, opt, out_dir):
-    import matplotlib
+# -- simulate -------------------------------------------------------------------------------
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def simulate(scenario: PumpingScenario, policy, **options) -> Trace:
+    """Run a built-in scheduler (:data:`POLICIES`) or a user policy; options default as declared.
 
-    os.makedirs(out_dir, exist_ok=True)
-    fig, ax = plt.subplots(1, 2, figsize=(11, 3.8))
-    for policy, rep in reports.items():
-        ax[0].semilogx(rep.times, rep.utility, label={"pf": "PF-PS", "greedy": "G-PS", "rr": "RR-PS"}[policy])
-        ax[1].loglog(rep.times, np.maximum(rep.rate_distance, 1e-12), label=policy)
-    ax[0].axhline(opt.objective, color="k", ls="--", lw=1, label="PF optimum")
-    ax[0].set_xlabel("slot")
-    ax[0].set_ylabel("Σ log r̄ (bit/s)")
-    ax[0].set_title(f"{scenario.name}: log-sum of average SKRs")
-    ax[1].set_xlabel("slot")
-    ax[1].set_ylabel("‖r̄ − r*‖ / ‖r*‖")
-    ax[1].set_title("distance to the PF optimum")
-    for a in ax:
-        a.grid(True, which="both", alpha=0.3)
-        a.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(os.path.join(out_dir, f"pumping-{scenario.name}.png"), dpi=110)
-    plt.close(fig)
+    Examples
+    --------
+    >>> tr = simulate(four_node_example(), "pf", slots=2000, seed=1)
+    >>> tr.time_axis, tr.point_key, len(tr.final["rates"])
+    ('slot', 'rates', 6)
+    """
+    from qnum.solvers.pumping.online import simulate as run
+
+    values = {name: option.default for name, option in SIMULATE_OPTIONS.items()}
+    values.update(options)
+    return run(scenario, policy, values["slots"], seed=values["seed"], beta=values["beta"],
+               alpha=values["alpha"], initial_rate=values["initial_rate"], checkpoints=values["checkpoints"],
+               realization=values["realization"])
+
+
+# -- bench and sweeps -------------------------------------------------------------------------
+
+def bench_instances() -> dict:
+    """The PF paper's studies: the Table I/II network (fixed, 3-state i.i.d., perturbed QBER;
+    K = 2 stand-in) and the 4-node example (stand-in numbers)."""
+    scenarios = [table_i(2, "fixed"), table_i(2, "iid3"), table_i(2, "perturbed"), four_node_example()]
+    return {sc.name: sc for sc in scenarios}
+
+
+BENCH_METHODS = ()
+BENCH_POLICIES = ("pf", "greedy", "rr")
+
+
+def BENCH_SIMULATE_OPTIONS(slots: int, seed: int) -> dict:  # noqa: N802 - a protocol name
+    """The bench's simulate options: ``slots`` and ``seed``."""
+    return {"slots": slots, "seed": seed}
+
+
+def bench_metrics(scenario: PumpingScenario, result) -> dict:
+    """Total rate, smallest rate and Jain's fairness index of the rates (a Solution's or a Trace's).
+
+    Examples
+    --------
+    >>> sc = four_node_example()
+    >>> m = bench_metrics(sc, solve(sc, "auto"))
+    >>> round(m["total_rate"]), round(m["jain"], 3)
+    (6600, 0.793)
+    """
+    rates = result.final.get("rates") if isinstance(result, Trace) else result.values.get("rates")
+    if not rates:
+        return {}
+    r = scenario.vector(rates)
+    square = float(np.sum(r ** 2))
+    return {"total_rate": float(r.sum()), "min_rate": float(r.min()),
+            "jain": float(r.sum() ** 2 / (r.size * square)) if square > 0 else None}
+
+
+def _sweep_table_i(capacity: int = 2, channel: str = "fixed", seed: int = 2025, alpha=1.0) -> dict:
+    return table_i(capacity, channel, seed=seed, alpha=alpha).to_dict()
+
+
+def _sweep_random(nodes: int = 5, capacity: int = 2, states: int = 1, seed: int = 0, side_km: float = 100.0,
+                  alpha=1.0) -> dict:
+    from qnum.networks.pumping import random_network
+
+    return random_network(nodes, capacity, states, seed=seed, side_km=side_km, alpha=alpha).to_dict()
+
+
+SWEEP_BUILDERS = {"table-i": _sweep_table_i, "random": _sweep_random}

@@ -1,88 +1,223 @@
-"""QNUM family plug-in: scenario files of kind "qnum", ``qnum solve`` output and bench rows.
+"""The QNUM family's plug-in (kind "qnum"): repeater networks, route rates and link fidelities.
 
-``qnum solve`` runs the certified global solver (:mod:`qnum.solvers.repeater.branch_and_bound`): in the
-concave case its root closes the gap, otherwise it branches. ``qnum simulate`` (QPrimalDual)
-lives in :mod:`qnum.solvers.repeater.policies`.
+Problem (Panigrahy et al., "A Framework for Distributed Resource Allocation in Quantum
+Networks"; REFERENCE.md §3): choose a rate ``x_r`` per route and a Werner parameter ``w_l``
+per link to
+
+    maximize    Σ_r ω_r log(x_r E(W_r)),    W_r = e^{o_r} Π_{l ∈ r} w_l
+    subject to  Σ_{r ∋ l} x_r / d_l + w_l ≤ 1      for every link l,
+
+with ``E`` the utility (distillable entanglement, secret key fraction or negativity) and
+``o_r`` the route's decoherence. Scenario files: :meth:`RepeaterScenario.from_dict
+<qnum.networks.repeater.RepeaterScenario.from_dict>`.
+
+Solve methods (:data:`METHODS`): ``global`` (envelope branch and bound,
+:mod:`qnum.solvers.repeater.branch_and_bound`, certified for every utility; ``auto``),
+``convex`` (the CVXPY model :mod:`qnum.models.repeater`, exact in the concave case), ``local``
+(SLSQP, uncertified). Solution values: ``rates`` and ``fidelity`` by route name, ``werner`` by
+link name.
+
+Online policies (:data:`POLICIES`): QPrimalDual at message level and its variants, and three
+static baselines (one-point traces). The user's own controller follows :data:`POLICY_PROTOCOL`:
+
+>>> import qnum
+>>> sc = qnum.load_scenario(qnum.data_path("qnum/two-user.json"))
+>>> def fixed(obs):            # equal shares of each link at w = 0.95 (the server link is shared)
+...     return {"rates": {r: 0.02 * 1432.49 for r in obs.rates},
+...             "werner": {link: 0.95 for link in obs.werner}}
+>>> tr = qnum.simulate(sc, fixed, slots=5)
+>>> rep = qnum.compare(tr, qnum.solve(sc))
+>>> tr.feasible, bool(0 < rep.final_relative_gap < 1)
+(True, True)
 """
 
 from __future__ import annotations
 
-from qnum.solvers.repeater.policies import POLICIES, bench_rows_dynamics, simulate_json  # noqa: F401
-from qnum.bench.report import bench_row
-from qnum.errors import ScenarioError
-from qnum.networks.repeater import RepeaterScenario, dumbbell, from_links, nsfnet, two_user
-from qnum.models.repeater import solve_convex
-from qnum.solvers.repeater.local import solve_local
-from qnum.solvers.repeater.branch_and_bound import solve_global
+import numpy as np
+
+from qnum.networks.repeater import RepeaterScenario, dumbbell, nsfnet, two_user
+from qnum.options import CUSTOM, Method, Option, Policy
+from qnum.solution import Solution
+from qnum.trace import Trace
 
 KIND = "qnum"
-BENCH_NAME = "qnum"
+DESCRIPTION = ("QNUM over repeater networks: route rates and link Werner parameters maximizing Σ ω log(x E(W)) "
+               "(Panigrahy et al., QPrimalDual)")
+SCENARIO_TYPE = RepeaterScenario
+OBJECTIVE = ("Σ_r ω_r log(x_r E(W_r)), W_r = e^{o_r} Π_{l ∈ r} w_l: the weighted log of each route's rate "
+             "times its utility E (distillable entanglement, secret key fraction or negativity) at the "
+             "route's Werner parameter; -inf when a route's E <= 0")
+TIME_AXIS = "iteration"
 
-_PHYSICS = ("attempt_time_s", "attenuation_db_per_km", "efficiency", "decoherence_rate_per_s",
-            "fiber_speed_km_per_s")
+#: default certificate tolerance of ``global`` (relative gap) and its default time limit (s)
+GLOBAL_TOL = 1e-4
+GLOBAL_TIME_LIMIT = 120.0
+
+METHODS = {
+    "auto": Method("global: the certified envelope branch and bound, for every utility"),
+    "global": Method("envelope branch and bound over route log-Werner sums (certified for every utility); "
+                     f"tol = relative gap (default {GLOBAL_TOL:g}), time_limit checked between boxes "
+                     f"(default {GLOBAL_TIME_LIMIT:g} s)"),
+    "convex": Method("CVXPY convex model in log variables with tangent cuts (Clarabel): optimal in the concave "
+                     "case, otherwise the envelope bound with status feasible; tol = relative gap (default "
+                     "1e-7), time_limit passed to Clarabel and checked between cut rounds"),
+    "local": Method("scipy SLSQP from three starts: a local optimum, no bound", honours=(), certified=False),
+}
+
+POLICIES = {
+    "qprimaldual": Policy("QPrimalDual (Panigrahy et al.) at message level: q-datagrams and ACKs carry "
+                          "log-Werner sums, exact route marginals and path prices"),
+    "qprimaldual-local": Policy("QPrimalDual's local variant (Panigrahy et al.): a link approximates its "
+                                "routes' log-Werner sum by |r| y_l, no ACK-carried marginal"),
+    "qprimaldual-pi": Policy("QPrimalDual with proportional-integral link prices (Panigrahy et al.'s "
+                             "congestion-control extension; gain pi_gain, qnum's default 100)"),
+    "fixed-fidelity": Policy("baseline: every link at fidelity 0.97 (qnum's stand-in), equal rate shares"),
+    "rate-only": Policy("baseline: links at fidelity 0.97 (qnum's stand-in), proportional-fair rates "
+                        "(classical NUM)"),
+    "max-fidelity": Policy("baseline: demanded rates (qnum's stand-in: 1/2 of the rate-only rates), every link "
+                           "at the highest Werner parameter they leave room for"),
+}
+
+_DYNAMICS = ("qprimaldual", "qprimaldual-local", "qprimaldual-pi")
+
+SIMULATE_OPTIONS = {
+    "slots": Option("slots", "int", "iterations (controller slots) to run", default=20000, minimum=1,
+                    applies_to=_DYNAMICS + (CUSTOM,)),
+    "hop_delay": Option("hop_delay", "int", "slots a classical message takes to cross each link", default=0,
+                        minimum=0, applies_to=_DYNAMICS),
+    "pi_gain": Option("pi_gain", "float", "proportional gain of the PI link prices", default=100.0, minimum=0.0,
+                      applies_to=("qprimaldual-pi",)),
+    "record_every": Option("record_every", "int", "iterations between recorded points (default slots // 200)",
+                           minimum=1, applies_to=_DYNAMICS + (CUSTOM,)),
+    "on_violation": Option("on_violation", "str", "a decision over a link's capacity: stop with an error, or "
+                           "record it in the trace's violations", default="error", choices=("error", "record"),
+                           applies_to=(CUSTOM,)),
+}
+
+POLICY_PROTOCOL = """\
+A QNUM policy is a rate/fidelity controller, run for ``slots`` iterations.
+
+reset(setup), once before the run; ``setup`` (qnum.solvers.repeater.policies.ControllerSetup)
+has the static network as attributes:
+    routes           route names (the order of array decisions)
+    links            link names (the order of array decisions)
+    route_links      {route: [link names]}
+    capacity_scale   {link: d_l}, pairs/s at Werner parameter 0 (a link carries
+                     Σ_{r ∋ l} x_r / d_l + w_l ≤ 1)
+    weights          {route: ω_r}
+    utility          "distillable" | "secret-key" | "negativity"
+    incidence        numpy array (links × routes), 1 where a route uses a link
+    iterations       the number of iterations of the run
+    initial_rates, initial_werner   the state before the first decision
+                     (x_r = 1 pair/s, w_l = e^-0.05, QPrimalDual's start)
+
+decide(observation) at iterations t = 1, 2, ...; ``observation``
+(qnum.solvers.repeater.policies.ControllerObservation) has what the network reports in the
+state of the previous decision, as attributes:
+    iteration    t
+    rates        {route: x_r}, the controller's own last rates
+    werner       {link: w_l}, its own last Werner parameters
+    load         {link: Σ_{r ∋ l} x_r / d_l + w_l}, what each link measures (≤ 1 is within capacity)
+    log_werner   {route: Z_r = log W_r}, the route's log-Werner sum with decoherence (ACK-carried)
+    marginal     {route: G'(Z_r)}, G(z) = log E(e^z) (ACK-carried; inf where E(W_r) <= 0)
+
+It returns {"rates": {route: x_r > 0}, "werner": {link: 0 <= w_l < 1}}; each of the two may
+instead be a sequence of numbers in the setup's route / link order. Every route and link must
+be given, finite and in range, and no link may exceed its capacity by more than 1e-9
+(Σ x_r / d_l + w_l − 1); otherwise the run stops with PolicyError("iteration t", route or link,
+reason) — unless on_violation="record", which records the overshoot in the trace's violations.
+The trace's objective is the QNUM utility at each decision; its final point is feasible when the
+overshoot is at most 1e-3. Options: slots, record_every, on_violation.
+"""
 
 
-def scenario_from_dict(data: dict) -> RepeaterScenario:
-    """Validated QNUM scenario from the contract's form.
+#: the shipped worked example of a user controller
+EXAMPLE_POLICY = "qnum.examples.repeater_policy:DualGradientController"
+
+
+def solve(scenario: RepeaterScenario, method: str, *, tol=None, time_limit=None, **solver_options) -> Solution:
+    """Offline optimum by ``method`` (:data:`METHODS`); options already checked by :func:`qnum.solve`.
 
     Examples
     --------
-    >>> sc = scenario_from_dict({"kind": "qnum", "links": [{"name": "a", "length_km": 1.0}],
-    ...                          "routes": [{"links": ["a"]}]})
-    >>> sc.link_names, sc.routes
-    (['a'], [[0]])
+    >>> s = solve(two_user(), "global", tol=1e-6)
+    >>> str(s.status), s.family, round(s.values["rates"]["route0"], 2)
+    ('optimal', 'qnum', 58.1)
     """
-    links = {}
-    for i, link in enumerate(data.get("links") or []):
-        if not isinstance(link, dict) or "name" not in link:
-            raise ScenarioError(f"links[{i}]", link, "need a name and length_km")
-        length = link.get("length_km")
-        if isinstance(length, bool) or not isinstance(length, (int, float)) or length < 0:
-            raise ScenarioError(f"links[{i}].length_km", length, "must be a number >= 0")
-        if str(link["name"]) in links:
-            raise ScenarioError(f"links[{i}].name", link["name"], "duplicate link name")
-        links[str(link["name"])] = float(length)
-    if not links:
-        raise ScenarioError("links", data.get("links"), "need at least one link")
-    routes = []
-    for i, r in enumerate(data.get("routes") or []):
-        if not isinstance(r, dict) or not isinstance(r.get("links"), list):
-            raise ScenarioError(f"routes[{i}]", r, "need a list of links")
-        w = r.get("weight", 1.0)
-        if isinstance(w, bool) or not isinstance(w, (int, float)):
-            raise ScenarioError(f"routes[{i}].weight", w, "must be a number > 0")
-        routes.append((list(r["links"]), float(w)))
-    if not routes:
-        raise ScenarioError("routes", data.get("routes"), "need at least one route")
-    physics = {key: data[key] for key in _PHYSICS if key in data}
-    return from_links(links, routes, data.get("utility", "distillable"), **physics)
+    if method in ("auto", "global"):
+        from qnum.solvers.repeater.branch_and_bound import solve_global
+
+        sol = solve_global(scenario, rel_gap=GLOBAL_TOL if tol is None else tol,
+                           time_limit_s=GLOBAL_TIME_LIMIT if time_limit is None else time_limit)
+    elif method == "convex":
+        from qnum.models.repeater import REL_GAP, solve_convex
+
+        sol = solve_convex(scenario, rel_gap=REL_GAP if tol is None else tol, time_limit_s=time_limit)
+    else:
+        from qnum.solvers.repeater.local import solve_local
+
+        sol = solve_local(scenario)
+    sol.family = KIND
+    return sol
 
 
-def _solution_json(sc: RepeaterScenario, s) -> dict:
-    out = {"status": str(s.status), "utility": s.objective, "bound": s.bound, "gap": s.gap,
-           "relative_gap": s.relative_gap, "rates": s.values.get("rates"),
-           "fidelity": s.values.get("fidelity"), "werner": s.values.get("werner"),
-           "solver": s.solver, "seconds": s.seconds, "message": s.message}
-    for key in ("concave_on_range", "concave_at_optimum", "concave_below_fidelity"):
-        if key in s.values:
-            out[key] = s.values[key]
-    return out
+def simulate(scenario: RepeaterScenario, policy, **options) -> Trace:
+    """Run a built-in policy (a name of :data:`POLICIES`) or a user's controller
+    (:class:`~qnum.policies.UserPolicy`, :data:`POLICY_PROTOCOL`); options already checked.
+
+    Examples
+    --------
+    >>> tr = simulate(two_user(), "qprimaldual-pi", slots=5000, pi_gain=50.0)
+    >>> tr.time_axis, tr.point_key, tr.labels["werner"]
+    ('iteration', 'rates', ['u1', 'u2', 's'])
+    """
+    from qnum.solvers.repeater.policies import run_builtin, run_user
+
+    slots = options.get("slots", SIMULATE_OPTIONS["slots"].default)
+    if isinstance(policy, str):
+        if policy not in _DYNAMICS:
+            return run_builtin(scenario, policy)
+        return run_builtin(scenario, policy, slots=slots, hop_delay=options.get("hop_delay", 0),
+                           pi_gain=options.get("pi_gain"), record_every=options.get("record_every"))
+    return run_user(scenario, policy, slots=slots, record_every=options.get("record_every"),
+                    on_violation=options.get("on_violation", SIMULATE_OPTIONS["on_violation"].default))
 
 
-#: ``qnum solve --method`` values for kind "qnum"
-METHODS = ("auto", "global", "convex")
+def _plain(value):
+    """Plain JSON: numpy numbers and arrays as Python numbers and lists, dict keys as strings."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
-def solve_json(scenario: RepeaterScenario, options: dict) -> dict:
-    """The contract's JSON dict: certified global optimum (``method`` "auto"/"global") or the
-    CVXPY convex model (``"convex"``: optimal when the concavity condition holds at the
-    optimum, otherwise the envelope bound with status "feasible")."""
-    method = options.get("method") or "auto"
-    if method not in METHODS:
-        raise ScenarioError("--method", method, "must be one of " + ", ".join(METHODS) + ' for kind "qnum"')
-    if method == "convex":
-        return _solution_json(scenario, solve_convex(scenario))
-    return _solution_json(scenario, solve_global(scenario))
+def solution_json(scenario: RepeaterScenario, solution: Solution) -> dict:
+    """``qnum solve --json``: the summary plus ``rates``/``fidelity`` by route, ``werner`` by link and the
+    method's extras (``nodes``, ``rounds``, the concavity report).
+
+    Examples
+    --------
+    >>> d = solution_json(two_user(), solve(two_user(), "global"))
+    >>> round(d["objective"], 4), sorted(d["werner"]), "utility" in d
+    (6.4217, ['s', 'u1', 'u2'], False)
+    """
+    return {**solution.to_dict(), **_plain(solution.values)}
+
+
+def trace_json(scenario: RepeaterScenario, trace: Trace) -> dict:
+    """``qnum simulate --json``: the summary plus the final ``rates``, ``werner`` and ``fidelity`` and the
+    run's settings (``info``).
+
+    Examples
+    --------
+    >>> d = trace_json(two_user(), simulate(two_user(), "fixed-fidelity"))
+    >>> d["policy"], round(d["rates"]["route1"], 2), d["feasible"]
+    ('fixed-fidelity', 28.65, True)
+    """
+    return {**trace.to_dict(), **_plain(trace.final), "info": _plain(trace.info)}
 
 
 def bench_instances() -> dict:
@@ -92,21 +227,20 @@ def bench_instances() -> dict:
             "nsfnet-20-negativity": nsfnet(20, utility="negativity")}
 
 
-def bench_rows(options: dict) -> list[dict]:
-    """Bench rows: certified optimum, CVXPY convex model, local scipy solve, QPrimalDual and
-    baselines per instance."""
-    rows = []
-    for name, sc in bench_instances().items():
-        s = solve_global(sc)
-        rows.append(bench_row("qnum", name, "optimum", s.status, s.objective, s.bound, 0.0, s.seconds))
-        cvx = solve_convex(sc)
-        rows.append(bench_row("qnum", name, "convex", cvx.status, cvx.objective, cvx.bound,
-                              s.objective - cvx.objective, cvx.seconds))
-        loc = solve_local(sc)
-        gap = None if loc.objective is None else s.objective - loc.objective
-        rows.append(bench_row("qnum", name, "local", loc.status, loc.objective, None, gap, loc.seconds))
-        rows.extend(bench_rows_dynamics(name, sc, s))
-    return rows
+BENCH_METHODS = ("convex", "local")
+BENCH_POLICIES = tuple(POLICIES)
+
+
+def BENCH_SIMULATE_OPTIONS(slots, seed) -> dict:  # noqa: N802 - a protocol name
+    """No options: the bench runs QPrimalDual for its default iterations (not the pumping slot count)."""
+    return {}
+
+
+def bench_metrics(scenario: RepeaterScenario, result) -> dict:
+    """Lowest route fidelity of the point (a Solution's or a Trace's final point)."""
+    values = result.final if isinstance(result, Trace) else result.values
+    fidelity = values.get("fidelity") if isinstance(values, dict) else None
+    return {"min_fidelity": float(min(fidelity.values()))} if fidelity else {}
 
 
 def _sweep_nsfnet(n_pairs: int = 10, seed: int = 0, length_scale: float = 0.01, utility: str = "distillable") -> dict:
@@ -120,6 +254,3 @@ def _sweep_dumbbell(n_pairs: int = 4, access_km: float = 15.0, backbone_km: floa
 
 #: Builders the sweep engine can name in ``base.builder`` (see :mod:`qnum.sweep.builders`).
 SWEEP_BUILDERS = {"nsfnet": _sweep_nsfnet, "dumbbell": _sweep_dumbbell}
-
-#: Run options of ``qnum simulate`` a sweep may set or vary (message latency, PI gain).
-SWEEP_OPTIONS = ("hop_delay", "pi_gain")

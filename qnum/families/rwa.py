@@ -1,132 +1,372 @@
-"""Routing-and-wavelength family plug-in: scenario files, CLI solve/simulate, bench rows.
+"""The routing-and-wavelength (rwa) family plug-in: the RWA ILP optimum, DSER/FRFS and your own router.
 
-Scenario schema (JSON; ``kind = "rwa"``)::
+A scenario (:class:`qnum.networks.rwa.RWAScenario`, ``kind = "rwa"``) is an optical
+network, a sequence of add/delete request events and the key-rate physics.
 
-    {"kind": "rwa", "name": "...",
-     "network": {...}            # qnum.networks.optical.network_from_dict, or
-     "builder": {"first": "WSS", "forwarding": "OS", "n_pairs": 4},   # dser_network
-     "physics": {"t_cc_s": 1e-10, "channel_brightness": 1e8, ...},   # optional
-     "n_cap": 4,                 # optional channel-pair cap (default: optimal count)
-     "objective": "total",       # ILP stage 2 after max served: total | proportional | maxmin
-     "events": [{"t": 0, "op": "add", "users": ["u1", "u3"], "qos": 1e5},
-                {"t": 5, "op": "delete", "users": ["u1", "u3"]}]}
+- ``qnum.solve`` runs the lexicographic ILP (:class:`qnum.models.rwa.RWAModel`) on the
+  requests active after the last event: most requests served, then the scenario's
+  ``objective`` (``total`` key rate, ``proportional`` Σ ln rate, ``maxmin`` min rate) over
+  the served ones. It keeps the 3 lowest-loss candidate paths per user, so its optimum and
+  bound hold over those paths only (not yet certified over all paths).
+- ``qnum.simulate`` replays the events online (time axis ``event``, times 1..E): DSER
+  (Tell-PS + FRFQoS), FRFS, or your own router.
+- ``qnum.compare`` compares the stage-2 value (the scenario's objective) of the online
+  allocation after each event with the optimum's; ``served`` is reported beside it (in
+  ``final``, the records and the JSON). The optimum serves the most requests first, so an
+  online run serving fewer requests can show a *higher* key rate: a negative gap.
 
-``qnum solve`` runs the ILP on the requests active after the last event; ``qnum
-simulate --policy dser|frfs`` replays the events online. Objectives compare directly:
-every row's ``objective`` is the total key rate (bits/s) of its allocation; the ILP
-maximizes served requests first, so an online row may show a higher key rate with
-fewer requests served (then ``gap_to_optimum`` is negative).
+**Your own router** (:data:`POLICY_PROTOCOL`): at every event ``decide(observation)``
+receives an :class:`RWAObservation` and returns the complete allocation of the active
+requests after that event; qnum validates it (paths, channel pairs, locks, cap) and
+computes the key rates. A worked example ships as :mod:`qnum.examples.rwa_policy`.
+
+>>> import qnum
+>>> sc = qnum.load_scenario(qnum.data_path("rwa/dser-wss-os.json"))
+>>> def keep_and_add_one_pair(obs):
+...     alloc = dict(obs.allocation)          # keep what is allocated
+...     if obs.op == "add":
+...         (hops_a, loss_a), = obs.candidate_paths(obs.users[0], k=1)
+...         (hops_b, loss_b), = obs.candidate_paths(obs.users[1], k=1)
+...         for k in obs.free_channel_pairs():
+...             trial = {**alloc, obs.users: {"path_a": hops_a, "path_b": hops_b, "channel_pairs": [(k, 0)]}}
+...             if not obs.problems(trial):
+...                 alloc = trial
+...                 break
+...     return alloc
+>>> tr = qnum.simulate(sc, keep_and_add_one_pair)
+>>> tr.time_axis, len(tr), tr.feasible, tr.final["served"] >= 1
+('event', 6, True, True)
+>>> rep = qnum.compare(tr, qnum.solve(sc))
+>>> bool(rep.final_gap > 0)
+True
 """
 
 from __future__ import annotations
 
-import random
+import copy
+import math
+import numbers
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from qnum.bench.report import bench_row
-from qnum.errors import ScenarioError
-from qnum.models.rwa import OBJECTIVES, RWAModel
-from qnum.networks.io import check_keys, require
-from qnum.networks.optical import DSER_CASES, OpticalNetwork, dser_network, network_from_dict
-from qnum.solvers.rwa.dser import run_events
+from qnum.errors import OptionError, PolicyError
+from qnum.networks.optical import DSER_CASES, OpticalNetwork
+from qnum.networks.rwa import RWAScenario, dser_sequence, random_events
+from qnum.options import Method, Option, Policy
+from qnum.solution import Solution
+from qnum.trace import Trace
 
 KIND = "rwa"
-BENCH_NAME = "rwa"
-POLICIES = ("dser", "frfs")
+DESCRIPTION = ("Routing and wavelength (channel-pair) assignment for entanglement distribution in optical "
+               "networks: DSER (Tell-PS + FRFQoS) and FRFS online against the lexicographic RWA ILP")
+SCENARIO_TYPE = RWAScenario
+TIME_AXIS = "event"
+
+OBJECTIVE = ("Lexicographic: the most requests served among those active after the last event, then the "
+             "scenario's objective over the served requests' key rates (bit/s): 'total' = Σ rate, "
+             "'proportional' = Σ ln rate, 'maxmin' = min rate. The scalar compared by qnum.compare is that "
+             "stage-2 value (served is reported beside it; an online run serving fewer requests can show a "
+             "negative gap). The ILP's optimum holds over the 3 lowest-loss candidate paths per user; not yet "
+             "certified over all paths.")
+
+_K_PATHS = Option("k_paths", "int", "candidate paths per user kept by the ILP (its optimum holds over these)",
+                  default=3, minimum=1)
+_HONESTY = ("optimum over the 3 lowest-loss candidate paths per user; not yet certified over all paths "
+            "(status optimal means optimal over those paths)")
+
+METHODS = {
+    "auto": Method("picks ilp: the lexicographic RWA ILP (Pyomo, HiGHS); " + _HONESTY,
+                   honours=("tol", "time_limit"), certified=False, solver_options=(_K_PATHS,)),
+    "ilp": Method("lexicographic RWA ILP, path formulation (Pyomo, HiGHS): max served, then the scenario's "
+                  "objective; tol = HiGHS mip_rel_gap, time_limit = HiGHS time limit; " + _HONESTY,
+                  honours=("tol", "time_limit"), certified=False, solver_options=(_K_PATHS,)),
+}
+
+POLICIES = {
+    "dser": Policy("DSER (the DSER paper): Tell-PS lowest-loss paths under the current locks and FRFQoS "
+                   "channel allocation with satisfaction / partial / competition / infeasible cases, a QoS "
+                   "queue and reconfiguration on deletes (qnum's reading of the text)"),
+    "frfs": Policy("FRFS baseline as described in the DSER paper (Li et al. 2022): first request first "
+                   "service, lowest-loss path, first free channel pairs up to the cap, no queue"),
+}
+
+#: events are part of the scenario: no simulate option applies
+SIMULATE_OPTIONS: dict = {}
+
+POLICY_PROTOCOL = """\
+An rwa policy routes requests event by event. qnum calls ``reset(setup)`` once (an
+RWASetup: network, n_cap, physics, objective — no future events), then, for each event
+i = 1..E in order, ``decide(observation)`` with an RWAObservation holding only what a
+controller with a network map knows at that event:
+
+  event, t, op ("add" | "delete"), users (a, b), qos (bit/s demand; 0 for a delete),
+  network (read-only OpticalNetwork), allocation (qnum's current allocation, a copy;
+  on a delete the leaving request is already removed and its resources released),
+  active (requests active after this event, in arrival order), demands {users: qos},
+  n_cap, physics, objective, and helpers candidate_paths(user, k=3) -> [(hops,
+  loss_dB per offset)], free_channel_pairs() -> channel pairs k not booked,
+  problems(allocation) -> violations as text (empty when valid), key_rate(users, entry).
+
+It returns the complete allocation of the active requests after this event:
+``{(a, b): {"path_a": [(device, in_port, out_port), ...], "path_b": [...],
+"channel_pairs": [(k, o), ...]}}`` (o = 0 gives +k to a and -k to b, o = 1 the
+reverse). Requests left out are unserved; existing ones may be reconfigured. qnum
+checks that every key is an active request, the hops are port paths from the source to
+that user, channel pairs exist, are booked once and pass both paths, no TDM port or WDM
+(port, offset) is taken twice, and n_cap holds; otherwise PolicyError("event i",
+resource, problem). qnum computes the key rates (allocation_key_rate).
+"""
 
 
-@dataclass
-class RWAScenario:
-    """Validated RWA scenario: network, events, physics options."""
+@dataclass(frozen=True)
+class RWASetup:
+    """What a router knows before the first event: the network and the model's parameters."""
 
-    name: str
-    net: OpticalNetwork
-    events: list
-    physics: dict = field(default_factory=dict)
-    n_cap: int | None = None
+    network: OpticalNetwork
+    n_cap: int | None
+    physics: dict
+    objective: str
+
+
+@dataclass(frozen=True)
+class RWAObservation:
+    """What a router knows at one event (see :data:`POLICY_PROTOCOL`).
+
+    ``allocation`` and ``demands`` are copies: the policy may change them and return them.
+    """
+
+    event: int
+    t: float
+    op: str
+    users: tuple
+    qos: float
+    network: OpticalNetwork
+    allocation: dict
+    active: tuple
+    demands: dict
+    n_cap: int | None
+    physics: dict = field(repr=False)
     objective: str = "total"
 
-    def active_requests(self, upto: int | None = None) -> list:
-        """Requests added and not deleted after event ``upto`` (default: all events)."""
-        active = []
-        for ev in self.events[: None if upto is None else upto + 1]:
-            u = tuple(ev["users"])
-            if ev["op"] == "add":
-                active.append(u)
-            else:
-                active.remove(u)
-        return active
+    def candidate_paths(self, user: str, k: int = 3) -> list:
+        """Up to ``k`` lowest-loss port paths source → ``user``: ``[(hops, loss_dB), ...]``,
+        ``loss_dB`` a dict offset → dB (inf where the offset cannot pass). Ignores locks."""
+        from qnum.models.rwa import candidate_paths
+
+        return candidate_paths(self.network, user, k)
+
+    def free_channel_pairs(self) -> list:
+        """Channel pairs ``k`` (1..n_pairs) not booked by the current allocation."""
+        used = {k for entry in self.allocation.values() for k, _ in entry["channel_pairs"]}
+        return [k for k in range(1, self.network.n_pairs + 1) if k not in used]
+
+    def problems(self, allocation: dict) -> list:
+        """Violations of a proposed allocation as text (qnum's own check; empty when valid)."""
+        from qnum.models.rwa import validate_allocation
+
+        return validate_allocation(self.network, allocation, self.n_cap)
+
+    def key_rate(self, users, entry: dict) -> float:
+        """Key rate (bit/s) qnum computes for one request's allocation entry."""
+        from qnum.models.rwa import allocation_key_rate
+
+        return allocation_key_rate(self.network, tuple(users), entry, **self.physics)
 
 
-_PHYSICS = {"q", "f", "eta_det", "dark_counts", "t_cc_s", "t_delta_s", "e_pol", "dead_time_s",
-            "detectors", "channel_brightness"}
+# ----------------------------------------------------------------------------- solve
+def solve(scenario: RWAScenario, method: str = "auto", *, tol: float | None = None,
+          time_limit: float | None = None, k_paths: int = 3) -> Solution:
+    """Lexicographic RWA ILP on the requests active after the last event.
 
-
-def scenario_from_dict(data: dict) -> RWAScenario:
-    """Validate a parsed ``kind = "rwa"`` scenario.
+    Returns a Solution whose ``values`` are ``key_rates`` {(a, b): bit/s} (every active request,
+    0 when unserved), ``allocation`` {(a, b): {"path_a", "path_b", "channel_pairs"}} and
+    ``served``; its bound holds over the ``k_paths`` candidate paths per user.
 
     Examples
     --------
-    >>> s = scenario_from_dict({"kind": "rwa", "builder": {"n_pairs": 2},
-    ...     "events": [{"op": "add", "users": ["u1", "u9"]}]})
-    Traceback (most recent call last):
-    ...
-    qnum.errors.ScenarioError: events[0].users = 'u9': names an unknown user
+    >>> import qnum
+    >>> sc = qnum.load_scenario(qnum.data_path("rwa/dser-wss-os.json"))
+    >>> sol = solve(sc, "ilp")
+    >>> str(sol.status), sol.values["served"], sol.family
+    ('optimal', 3, 'rwa')
+    >>> "not yet certified over all paths" in sol.message
+    True
     """
-    check_keys(data, {"kind", "name", "network", "builder", "physics", "n_cap", "objective", "events"})
-    if "network" in data:
-        net = network_from_dict(data["network"])
+    from qnum.models.rwa import RWAModel
+
+    model = RWAModel(scenario, k_paths=k_paths)
+    sol = model.solve(tol=tol, time_limit=time_limit)
+    sol.family = KIND
+    sol.solver = f"ilp (highs, k_paths={k_paths})"
+    return sol
+
+
+# -------------------------------------------------------------------------- simulate
+def simulate(scenario: RWAScenario, policy, **options) -> Trace:
+    """Replay the scenario's events with a built-in router (``"dser"``, ``"frfs"``) or your own.
+
+    Returns a Trace over events 1..E: ``objective[t]`` is the scenario's stage-2 objective
+    of the allocation after event t, ``states["key_rates"]`` the key rates of the requests
+    active after the last event (``point_key``), ``states["served"]`` the served count;
+    ``final`` holds ``key_rates``, ``allocation`` and ``served``; ``feasible`` is the
+    independent validation of the final allocation (:func:`qnum.models.rwa.validate_allocation`),
+    ``violation`` its number of violations.
+
+    Examples
+    --------
+    >>> import qnum
+    >>> sc = qnum.load_scenario(qnum.data_path("rwa/dser-wss-os.json"))
+    >>> tr = simulate(sc, "dser")
+    >>> tr.times.tolist(), tr.feasible, [r["case"] for r in tr.records][:2]
+    ([1, 2, 3, 4, 5, 6], True, ['satisfaction', 'satisfaction'])
+    """
+    if options:
+        key = next(iter(options))
+        raise OptionError(key, options[key], "kind 'rwa' takes no simulate options (the events are in the scenario)")
+    t0 = time.perf_counter()
+    if isinstance(policy, str):
+        name, steps = policy, _run_builtin(scenario, policy)
     else:
-        b = dict(data.get("builder", {}))
-        check_keys(b, {"first", "forwarding", "n_pairs", "users_per_device", "fibre_km", "case"}, "builder.")
-        net = network_from_dict(dser_network(**b))
-    physics = dict(data.get("physics", {}))
-    check_keys(physics, _PHYSICS, "physics.")
-    users, active, events = set(net.users), set(), []
-    for i, ev in enumerate(require(data, "events")):
-        check_keys(ev, {"t", "op", "users", "qos"}, f"events[{i}].")
-        op = require(ev, "op", f"events[{i}].")
-        if op not in ("add", "delete"):
-            raise ScenarioError(f"events[{i}].op", op, "must be 'add' or 'delete'")
-        pair = require(ev, "users", f"events[{i}].")
-        if not isinstance(pair, list) or len(pair) != 2 or pair[0] == pair[1]:
-            raise ScenarioError(f"events[{i}].users", pair, "must be two distinct user names")
-        for u in pair:
-            if u not in users:
-                raise ScenarioError(f"events[{i}].users", u, "names an unknown user")
-        key = tuple(pair)
-        if op == "add":
-            if key in active:
-                raise ScenarioError(f"events[{i}].users", pair, "connection already active")
-            active.add(key)
+        name, steps = policy.name, _run_user(scenario, policy)
+    return _trace(scenario, name, steps, time.perf_counter() - t0)
+
+
+def _run_builtin(scenario, policy):
+    from qnum.solvers.rwa.dser import run_events
+
+    _, records = run_events(scenario.net, scenario.events, policy, dict(scenario.physics), scenario.n_cap)
+    steps = []
+    for ev, rec in zip(scenario.events, records):
+        alloc = {u: {"path_a": list(a["hops_a"]), "path_b": list(a["hops_b"]), "channel_pairs": list(a["pairs"])}
+                 for u, a in rec["allocation"].items()}
+        extra = {"case": rec.get("case"), "reason": rec.get("reason")}
+        if "reconfigured" in rec:
+            extra["reconfigured"] = list(rec["reconfigured"])
+        steps.append((ev, alloc, extra))
+    return steps
+
+
+def _run_user(scenario, policy):
+    net, physics = scenario.net, dict(scenario.physics)
+    policy.reset(RWASetup(net, scenario.n_cap, physics, scenario.objective))
+    alloc, active, demands, steps = {}, [], {}, []
+    for i, ev in enumerate(scenario.events, start=1):
+        users = ev["users"]
+        if ev["op"] == "add":
+            active.append(users)
+            demands[users] = ev["qos"]
         else:
-            if key not in active:
-                raise ScenarioError(f"events[{i}].users", pair, "delete of an inactive connection")
-            active.discard(key)
-        events.append(dict(ev))
-    n_cap = data.get("n_cap")
-    if n_cap is not None and (not isinstance(n_cap, int) or n_cap < 1):
-        raise ScenarioError("n_cap", n_cap, "must be an integer >= 1")
-    objective = data.get("objective", "total")
-    if objective not in OBJECTIVES:
-        raise ScenarioError("objective", objective, "must be one of " + ", ".join(OBJECTIVES))
-    return RWAScenario(data.get("name", "rwa"), net, events, physics, n_cap, objective)
+            active.remove(users)
+            demands.pop(users)
+            alloc.pop(users, None)
+        obs = RWAObservation(i, ev["t"], ev["op"], users, ev["qos"], net, copy.deepcopy(alloc), tuple(active),
+                             dict(demands), scenario.n_cap, dict(physics), scenario.objective)
+        alloc = _checked_decision(net, policy.decide(obs), active, scenario.n_cap, f"event {i}")
+        steps.append((ev, alloc, {"case": None, "reason": None}))
+    return steps
 
 
-def _phys(s):
-    return dict(s.physics)
+_ENTRY_KEYS = {"path_a", "path_b", "channel_pairs"}
 
 
-def _alloc_json(alloc):
-    return [{"users": list(u), "channel_pairs": [[k, o] for k, o in a["pairs"]],
-             "key_rate": a["key_rate"],
-             "path_a": [list(h) for h in a["hops_a"]], "path_b": [list(h) for h in a["hops_b"]]}
-            for u, a in alloc.items()]
+def _checked_decision(net, decision, active, n_cap, step) -> dict:
+    """A user's allocation normalized (tuples, ints) and validated, or a PolicyError naming step and resource."""
+    from qnum.models.rwa import allocation_problems
+
+    if not isinstance(decision, dict):
+        raise PolicyError(step, type(decision).__name__, "the decision must be a dict {(user_a, user_b): "
+                          "{\"path_a\": hops, \"path_b\": hops, \"channel_pairs\": [(k, o), ...]}}")
+    out = {}
+    for key, entry in decision.items():
+        users = tuple(key) if isinstance(key, (tuple, list)) else key
+        if users not in active:
+            raise PolicyError(step, key, f"is not an active request (active: {', '.join(map(str, active)) or 'none'})")
+        if not isinstance(entry, dict) or set(entry) != _ENTRY_KEYS:
+            raise PolicyError(step, users, "its allocation must be a dict with exactly the keys path_a, path_b, "
+                              "channel_pairs")
+        norm = {}
+        for side in ("path_a", "path_b"):
+            norm[side] = _hops(net, entry[side], step, f"{side} of {users}")
+        pairs = entry["channel_pairs"]
+        if not isinstance(pairs, (list, tuple)) or not pairs:
+            raise PolicyError(step, users, "channel_pairs must be a non-empty list of (k, o); leave the request "
+                              "out to leave it unserved")
+        norm_pairs = []
+        for pair in pairs:
+            if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and _is_int(pair[0]) and _is_int(pair[1])):
+                raise PolicyError(step, pair, f"a channel pair of {users} must be (k, o) with integers k and o")
+            k, o = int(pair[0]), int(pair[1])
+            if not 1 <= k <= net.n_pairs or o not in (0, 1):
+                raise PolicyError(step, f"channel pair {(k, o)}", f"does not exist (k in 1..{net.n_pairs}, o in 0, 1)"
+                                  f" for {users}")
+            norm_pairs.append((k, o))
+        norm["channel_pairs"] = norm_pairs
+        out[users] = norm
+    problems = allocation_problems(net, out, n_cap)
+    if problems:
+        users, resource, reason = problems[0]
+        raise PolicyError(step, resource, f"{reason} (request {users})")
+    return out
 
 
+def _is_int(x) -> bool:
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+def _hops(net, hops, step, what) -> list:
+    if not isinstance(hops, (list, tuple)) or not hops:
+        raise PolicyError(step, what, "must be a non-empty list of (device, in_port, out_port)")
+    out = []
+    for hop in hops:
+        if not (isinstance(hop, (list, tuple)) and len(hop) == 3 and isinstance(hop[0], str)
+                and _is_int(hop[1]) and _is_int(hop[2])):
+            raise PolicyError(step, hop, f"a hop of {what} must be (device, in_port, out_port)")
+        if hop[0] not in net.devices:
+            raise PolicyError(step, hop[0], f"is not a device of the network ({what})")
+        out.append((hop[0], int(hop[1]), int(hop[2])))
+    return out
+
+
+def _trace(scenario, name, steps, seconds) -> Trace:
+    from qnum.models.rwa import allocation_key_rate, allocation_problems, objective_value
+
+    net, physics, cap = scenario.net, dict(scenario.physics), scenario.n_cap
+    labels = scenario.active_requests()
+    column = {u: j for j, u in enumerate(labels)}
+    rates_hist = np.zeros((len(steps), len(labels)))
+    objective, served, violations, records = [], [], [], []
+    for i, (ev, alloc, extra) in enumerate(steps):
+        rates = {u: allocation_key_rate(net, u, e, **physics) for u, e in alloc.items()}
+        for u, r in rates.items():
+            if u in column:
+                rates_hist[i, column[u]] = r
+        value = objective_value(scenario.objective, rates.values())
+        problems = allocation_problems(net, alloc, cap)
+        objective.append(value)
+        served.append(len(alloc))
+        violations.append(float(len(problems)))
+        records.append({"index": i + 1, "t": ev["t"], "op": ev["op"], "users": ev["users"], **extra,
+                        "served": len(alloc), "objective": value,
+                        "channel_pairs": {u: list(e["channel_pairs"]) for u, e in alloc.items()}})
+    final_alloc = steps[-1][1] if steps else {}
+    problems = allocation_problems(net, final_alloc, cap)
+    final_rates = {u: float(rates_hist[-1, j]) if steps else 0.0 for u, j in column.items()}
+    final = {"key_rates": final_rates, "allocation": final_alloc, "served": len(final_alloc)}
+    message = "; ".join(f"{r}: {res}: {why}" for r, res, why in problems)
+    if not steps:   # no event: a one-point trace of the empty allocation
+        return Trace(KIND, name, TIME_AXIS, [0], [objective_value(scenario.objective, [])], final,
+                     point_key="key_rates", feasible=True, violation=0.0, seconds=seconds,
+                     info={"objective_kind": scenario.objective})
+    return Trace(KIND, name, TIME_AXIS, times=np.arange(1, len(steps) + 1), objective=objective, final=final,
+                 states={"key_rates": rates_hist, "served": np.array(served, float)},
+                 labels={"key_rates": labels}, point_key="key_rates", feasible=not problems,
+                 violation=float(len(problems)), violations=violations, records=records,
+                 info={"objective_kind": scenario.objective}, seconds=seconds, message=message)
+
+
+# ------------------------------------------------------------------------------ JSON
 def jain(values) -> float:
     """Jain's fairness index (1 for equal values; 0 when all are 0).
 
@@ -135,132 +375,151 @@ def jain(values) -> float:
     >>> jain([1, 1, 1]), round(jain([1, 0]), 2)
     (1.0, 0.5)
     """
-    x = np.asarray(values, float)
+    x = np.asarray(list(values), float)
     s2 = float((x ** 2).sum())
     return float(x.sum() ** 2 / (len(x) * s2)) if s2 > 0 else 0.0
 
 
-def solve_json(scenario: RWAScenario, options: dict) -> dict:
-    """ILP optimum on the requests active after the last event."""
-    reqs = scenario.active_requests()
-    model = RWAModel(scenario.net, reqs, n_cap=scenario.n_cap, physics=_phys(scenario))
-    sol = model.solve(time_limit=options.get("time_limit"), objective=scenario.objective)
-    out = sol.to_dict() if hasattr(sol, "to_dict") else {"status": str(sol.status)}
-    out.pop("values", None)
-    out["build_seconds"] = model.build_seconds
-    out["requests"] = [list(r) for r in reqs]
-    if sol.objective is not None:
-        rates = sol.values["key_rates"]
-        out["served"] = sol.values["served"]
-        out["objective_kind"] = scenario.objective
-        out["total_key_rate"] = float(sum(rates.values()))
-        out["jain"] = jain([rates.get(r, 0.0) for r in reqs]) if reqs else 0.0
-        out["allocation"] = [{"users": list(u), "channel_pairs": [[k, o] for k, o in po],
-                              "key_rate": rates[u], "path_a": [list(h) for h in pa[0]],
-                              "path_b": [list(h) for h in pb[0]]}
-                             for u, (pa, pb, po) in sol.values["allocation"].items()]
-    return out
+def _point_json(key_rates: dict, allocation: dict) -> dict:
+    return {"served": len(allocation), "total_key_rate": float(sum(key_rates[u] for u in allocation)),
+            "jain": jain(key_rates.values()),
+            "key_rates": [{"users": list(u), "key_rate": float(r)} for u, r in key_rates.items()],
+            "allocation": [{"users": list(u), "key_rate": float(key_rates.get(u, 0.0)),
+                            "channel_pairs": [[k, o] for k, o in e["channel_pairs"]],
+                            "path_a": [list(h) for h in e["path_a"]], "path_b": [list(h) for h in e["path_b"]]}
+                           for u, e in allocation.items()]}
 
 
-def simulate_json(scenario: RWAScenario, policy: str, options: dict) -> dict:
-    """Online DSER/FRFS replay: final allocation and per-event metrics."""
-    if policy not in POLICIES:
-        raise ScenarioError("policy", policy, f"must be one of {list(POLICIES)}")
-    t0 = time.perf_counter()
-    router, trace = run_events(scenario.net, scenario.events, policy, _phys(scenario), scenario.n_cap)
-    alloc = router.allocation()
-    reqs = scenario.active_requests()
-    return {"status": "ok", "policy": policy, "seconds": time.perf_counter() - t0,
-            "served": len(alloc), "total_key_rate": sum(a["key_rate"] for a in alloc.values()),
-            "jain": jain([alloc[r]["key_rate"] if r in alloc else 0.0 for r in reqs]) if reqs else 0.0,
-            "allocation": _alloc_json(alloc),
-            "flow_tables": {d: [list(r) for r in t] for d, t in router.flow_tables().items()},
-            "events": [{k: (list(v) if isinstance(v, tuple) else v) for k, v in rec.items()
-                        if k in ("index", "t", "event", "users", "case", "reason", "served",
-                                 "total_key_rate")} for rec in trace]}
-
-
-# -- built-in instances -----------------------------------------------------------------------
-
-def random_events(n_requests=6, n_users=8, seed=0, delete_prob=0.3) -> list:
-    """Seeded add/delete sequence over users ``u1..u{n_users}`` (distinct pairs).
+def solution_json(scenario: RWAScenario, sol: Solution) -> dict:
+    """``sol.to_dict()`` plus ``objective_kind``, ``requests``, ``served``, ``total_key_rate``,
+    ``jain``, ``key_rates`` and ``allocation`` as plain JSON.
 
     Examples
     --------
-    >>> len(random_events(4, seed=1)) >= 4
-    True
+    >>> import json, qnum
+    >>> sc = qnum.load_scenario(qnum.data_path("rwa/dser-wss-os.json"))
+    >>> out = solution_json(sc, qnum.solve(sc))
+    >>> out["served"], out["objective"] == out["total_key_rate"], bool(json.dumps(out))
+    (3, True, True)
     """
-    rng = random.Random(seed)
-    active, events, t = [], [], 0
-    while sum(e["op"] == "add" for e in events) < n_requests:
-        if active and rng.random() < delete_prob:
-            u = active.pop(rng.randrange(len(active)))
-            events.append({"t": t, "op": "delete", "users": list(u)})
-        else:
-            a, b = rng.sample(range(1, n_users + 1), 2)
-            u = (f"u{min(a, b)}", f"u{max(a, b)}")
-            if u in active:
-                continue
-            active.append(u)
-            events.append({"t": t, "op": "add", "users": list(u), "qos": rng.choice([0.0, 5e4, 2e5])})
-        t += 1
-    return events
-
-
-def _seq_a():  # stand-in for the paper's request sequence 1: adds then deletes and re-adds
-    return [{"t": 0, "op": "add", "users": ["u1", "u3"], "qos": 1e5},
-            {"t": 1, "op": "add", "users": ["u5", "u7"], "qos": 2e5},
-            {"t": 2, "op": "add", "users": ["u2", "u6"], "qos": 5e4},
-            {"t": 3, "op": "add", "users": ["u4", "u8"], "qos": 1e5},
-            {"t": 4, "op": "delete", "users": ["u1", "u3"]},
-            {"t": 5, "op": "add", "users": ["u2", "u4"], "qos": 1e5}]
-
-
-def _seq_b():  # stand-in for sequence 2: eight user pairs on all users
-    pairs = [("u1", "u2"), ("u3", "u4"), ("u5", "u6"), ("u7", "u8"),
-             ("u1", "u5"), ("u2", "u6"), ("u3", "u7"), ("u4", "u8")]
-    return [{"t": i, "op": "add", "users": list(p), "qos": 1e5} for i, p in enumerate(pairs)]
-
-
-def bench_instances(seeds=range(5)) -> list:
-    """The paper's five Table-2 networks with both request sequences, and seeded random ones."""
-    out = []
-    for case in sorted(DSER_CASES):
-        for tag, ev in (("seq1", _seq_a()), ("seq2", _seq_b())):
-            out.append(scenario_from_dict({"kind": "rwa", "name": f"dser-case{case}-{tag}",
-                                           "builder": {"case": case, "n_pairs": 20}, "events": ev}))
-    for s in seeds:
-        out.append(scenario_from_dict({"kind": "rwa", "name": f"random-WSS-WSS-s{s}",
-                                       "builder": {"first": "WSS", "forwarding": "WSS", "n_pairs": 8},
-                                       "events": random_events(8, 8, seed=s)}))
+    out = sol.to_dict()
+    out["objective_kind"] = scenario.objective
+    out["requests"] = [list(r) for r in scenario.active_requests()]
+    values = sol.values
+    out.update(_point_json(values.get("key_rates", {}), values.get("allocation", {})))
+    if "served_bound" in values:
+        out["served_bound"] = values["served_bound"]
     return out
 
 
-def bench_rows(options: dict) -> list:
-    """Rows for methods optimum, dser and frfs on every built-in instance."""
-    rows = []
-    for sc in bench_instances(range(int(options.get("seeds", 5)))):
-        opt = solve_json(sc, {"time_limit": options.get("time_limit", 60)})
-        opt_obj = opt.get("total_key_rate")
-        rows.append(bench_row("rwa", sc.name, "optimum", opt["status"], objective=opt_obj,
-                              bound=opt.get("bound"), gap_to_optimum=0.0 if opt_obj is not None else None,
-                              seconds=opt.get("seconds"), served=opt.get("served"),
-                              total_key_rate=opt_obj, jain=opt.get("jain"),
-                              build_seconds=opt.get("build_seconds")))
-        for pol in POLICIES:
-            on = simulate_json(sc, pol, {})
-            rows.append(bench_row("rwa", sc.name, pol, "ok", objective=on["total_key_rate"],
-                                  gap_to_optimum=None if opt_obj is None else opt_obj - on["total_key_rate"],
-                                  seconds=on["seconds"], served=on["served"],
-                                  total_key_rate=on["total_key_rate"], jain=on["jain"]))
-    return rows
+def trace_json(scenario: RWAScenario, tr: Trace) -> dict:
+    """``tr.to_dict()`` plus the final point (``served``, ``total_key_rate``, ``jain``,
+    ``key_rates``, ``allocation``), the flow tables and one record per event, as plain JSON.
+
+    Examples
+    --------
+    >>> import json, qnum
+    >>> sc = qnum.load_scenario(qnum.data_path("rwa/dser-wss-os.json"))
+    >>> out = trace_json(sc, qnum.simulate(sc, "frfs"))
+    >>> len(out["events"]), out["events"][0]["users"], bool(json.dumps(out))
+    (6, ['u1', 'u3'], True)
+    """
+    out = tr.to_dict()
+    out["objective_kind"] = scenario.objective
+    out.update(_point_json(tr.final["key_rates"], tr.final["allocation"]))
+    out["flow_tables"] = flow_tables(tr.final["allocation"])
+    out["events"] = [_plain(rec) for rec in tr.records]
+    return out
+
+
+def flow_tables(allocation: dict) -> dict:
+    """Entanglement flow table per device: sorted rules ``[in_port, out_port, offset]``.
+
+    Examples
+    --------
+    >>> flow_tables({("u1", "u3"): {"path_a": [("mux", 0, 1)], "path_b": [("mux", 0, 2)],
+    ...                              "channel_pairs": [(1, 0)]}})
+    {'mux': [[0, 1, 1], [0, 2, -1]]}
+    """
+    tables = {}
+    for entry in allocation.values():
+        for hops, sign in ((entry["path_a"], 1), (entry["path_b"], -1)):
+            for k, o in entry["channel_pairs"]:
+                off = sign * (k if o == 0 else -k)
+                for dev, i, port in hops:
+                    tables.setdefault(dev, set()).add((i, port, off))
+    return {d: [list(r) for r in sorted(t)] for d, t in tables.items()}
+
+
+def _plain(x):
+    """Tuples to lists, tuple-keyed dicts to "a-b" keys, non-finite floats to None."""
+    if isinstance(x, dict):
+        return {("-".join(map(str, k)) if isinstance(k, tuple) else k): _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+# ----------------------------------------------------------------------------- bench
+def bench_instances() -> dict:
+    """The DSER paper's five Table-2 networks with both request sequences, and two seeded
+    random instances (WSS + WSS, 8 channel pairs).
+
+    Examples
+    --------
+    >>> sorted(bench_instances())[:2]
+    ['dser-case1-seq1', 'dser-case1-seq2']
+    """
+    out = {}
+    for case in sorted(DSER_CASES):
+        for which in (1, 2):
+            name = f"dser-case{case}-seq{which}"
+            out[name] = RWAScenario.from_dict({"kind": "rwa", "name": name, "builder": {"case": case, "n_pairs": 20},
+                                               "events": dser_sequence(which)})
+    for seed in range(2):
+        name = f"random-WSS-WSS-s{seed}"
+        out[name] = RWAScenario.from_dict({"kind": "rwa", "name": name,
+                                           "builder": {"first": "WSS", "forwarding": "WSS", "n_pairs": 8},
+                                           "events": random_events(8, 8, seed=seed)})
+    return out
+
+
+BENCH_METHODS: tuple = ()
+BENCH_POLICIES = ("dser", "frfs")
+
+
+def BENCH_SIMULATE_OPTIONS(slots, seed) -> dict:  # noqa: N802 - a name of the plug-in protocol
+    """No simulate option applies to rwa (the events are in the scenario)."""
+    return {}
+
+
+def bench_metrics(scenario: RWAScenario, result) -> dict:
+    """``served``, ``total_key_rate`` and ``jain`` of a Solution's or a Trace's final allocation.
+
+    Examples
+    --------
+    >>> import qnum
+    >>> sc = qnum.load_scenario(qnum.data_path("rwa/dser-wss-os.json"))
+    >>> sorted(bench_metrics(sc, qnum.simulate(sc, "dser")))
+    ['jain', 'served', 'total_key_rate']
+    """
+    point = result.final if isinstance(result, Trace) else result.values
+    rates, alloc = point.get("key_rates", {}), point.get("allocation", {})
+    return {"served": len(alloc), "total_key_rate": float(sum(rates[u] for u in alloc)),
+            "jain": jain(rates.values())}
 
 
 def _sweep_dser(first: str = "WSS", forwarding: str = "OS", n_pairs: int = 8, requests: int = 6,
                 seed: int = 0) -> dict:
+    """Sweep builder: a DSER-style network with a seeded random request sequence (scenario dict)."""
     return {"kind": "rwa", "name": f"sweep-{first}-{forwarding}-s{seed}",
             "builder": {"first": first, "forwarding": forwarding, "n_pairs": n_pairs},
             "events": random_events(requests, 8, seed=seed)}
 
 
 SWEEP_BUILDERS = {"dser": _sweep_dser}
+
+#: the shipped worked example of a user router
+EXAMPLE_POLICY = "qnum.examples.rwa_policy:FirstFitRouter"

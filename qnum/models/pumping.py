@@ -28,18 +28,19 @@ from __future__ import annotations
 import math
 import time
 
-import cvxpy as cp
 import numpy as np
 
-from qnum.errors import ScenarioError
+from qnum.errors import OptionError, ScenarioError
 from qnum.networks.pumping import AT_MOST_K
 from qnum.solution import Solution, Status
-from qnum.solvers.conic import solve_problem
 from qnum.solvers.pumping.oracles import TopologyOracle
 from qnum.solvers.pumping.timesharing import Schedule
 from qnum.utility import cvxpy_utility, marginal_utility, parse_alpha, total_utility
 
 METHODS = ("auto", "separable", "cvxpy", "column-generation", "enumeration")
+
+#: target relative gap when ``tol`` is not given
+DEFAULT_TOL = 1e-6
 
 
 class AlphaFair:
@@ -58,8 +59,10 @@ class AlphaFair:
     >>> from qnum.networks.pumping import four_node_example
     >>> sc = four_node_example()
     >>> sol = AlphaFair(sc).solve()
-    >>> sol.status.value, bool(np.allclose(sol.values["rate_vector"], 0.2 * sc.skr[0], rtol=1e-4))
+    >>> sol.status.value, bool(np.allclose(sc.vector(sol.values["rates"]), 0.2 * sc.skr[0], rtol=1e-4))
     ('optimal', True)
+    >>> sol.values["rates"][(0, 1)]   # doctest: +ELLIPSIS
+    2000.0...
     """
 
     def __init__(self, scenario, alpha=None, weights=None):
@@ -85,8 +88,9 @@ class AlphaFair:
         return self.scenario.topologies == AT_MOST_K
 
     @property
-    def problem(self) -> cp.Problem:
-        """The CVXPY problem of the compact formulation (built on first access)."""
+    def problem(self):
+        """The CVXPY problem of the compact formulation (built on first access; CVXPY is
+        imported only then, so the separable method never loads it)."""
         if self._problem is None:
             self._problem, self._vars = self._build()
         return self._problem
@@ -96,6 +100,8 @@ class AlphaFair:
         return np.maximum(self.scenario.skr.max(axis=0), 1e-300)
 
     def _build(self):
+        import cvxpy as cp
+
         if not self.compact:
             raise ScenarioError("method", "cvxpy", "the compact formulation needs topologies = \"at-most-k\"; "
                                 "use column-generation for matchings and explicit lists")
@@ -144,7 +150,7 @@ class AlphaFair:
             return "cvxpy"
         return "column-generation"
 
-    def solve(self, method: str = "auto", *, tol: float = 1e-6, time_limit: float | None = None,
+    def solve(self, method: str = "auto", *, tol: float | None = None, time_limit: float | None = None,
               solver: str | None = None) -> Solution:
         """Solve to a certified optimum.
 
@@ -155,44 +161,60 @@ class AlphaFair:
             most K, finite α). ``cvxpy``: the compact formulation with a conic solver.
             ``column-generation``: any family. ``enumeration``: every topology of the
             family as a column (small cases).
-        tol : float
-            Target relative gap ``(bound - objective) / max(|objective|, |bound|)``.
+        tol : float, optional
+            Target relative gap ``(bound - objective) / max(|objective|, |bound|)``
+            (default :data:`DEFAULT_TOL`); every method certifies its point against it.
         time_limit : float, optional
-            Seconds (separable and column generation).
+            Seconds, honoured by every method: separable and column generation stop
+            between iterations, the conic solver of cvxpy and of the masters (column
+            generation, enumeration) gets the remaining time. On expiry the best point
+            found is returned with its certified bound and status ``time_limit``.
         solver : str, optional
-            CVXPY solver name (default CLARABEL).
+            CVXPY solver name for cvxpy, column-generation and enumeration (default
+            CLARABEL, HiGHS for linear programs).
 
         Returns
         -------
         Solution
-            ``values["rates"]`` maps pairs ``(i, j)`` to bit/s, ``values["rate_vector"]``
-            is the same in canonical order, ``values["schedule"]`` the time sharing.
+            ``values["rates"]`` maps pairs ``(i, j)`` to bit/s (in the canonical pair
+            order; ``scenario.vector(values["rates"])`` is the array), ``values["schedule"]``
+            the time sharing.
         """
         if method not in METHODS:
-            raise ScenarioError("method", method, f"must be one of {list(METHODS)}")
+            raise OptionError("method", method, f"kind 'pumping' has methods {', '.join(METHODS)}")
         if method == "auto":
             method = self.default_method()
+        tol = DEFAULT_TOL if tol is None else tol
         start = time.perf_counter()
         if method == "separable":
             sol = self._solve_separable(tol, time_limit)
         elif method == "cvxpy":
-            sol = self._solve_cvxpy(solver, tol)
+            sol = self._solve_cvxpy(solver, tol, time_limit)
         else:
             sol = self._solve_columns(tol, time_limit, "all" if method == "enumeration" else "generate", solver)
         sol.seconds = time.perf_counter() - start
+        sol.family = self.scenario.kind
         return sol
 
-    def _solution(self, status, rates, bound, solver, message, schedule=None, extra=None) -> Solution:
+    def _solution(self, status, rates, bound, solver, message, schedule=None, extra=None,
+                  termination: str = "") -> Solution:
         sc = self.scenario
         objective = total_utility(rates, self.alpha, self.weights)
-        values = {"rate_vector": rates, "rates": dict(zip(sc.pairs, rates.tolist())),
-                  "schedule": schedule}
+        values = {"rates": dict(zip(sc.pairs, rates.tolist())), "schedule": schedule}
         values.update(extra or {})
+        if bound is not None and not math.isfinite(bound):
+            bound = None
         if bound is not None and bound < objective - 1e-9 * abs(objective):
             # A proven bound cannot lie below a feasible objective: a solver or oracle
             # returned an inaccurate answer. Say so rather than report a false certificate.
-            status, message, bound = Status.FEASIBLE, f"{message}; bound {bound:.6g} below objective discarded", None
-        return Solution(status, objective=objective, bound=bound, values=values, solver=solver, message=message)
+            message = f"{message}; bound {bound:.6g} below objective discarded"
+            bound = None
+        if bound is None and status == Status.OPTIMAL:
+            status = Status.FEASIBLE
+        if bound is None and status == Status.FEASIBLE:
+            termination = "no_bound"
+        return Solution(status, objective=objective, bound=bound, values=values, solver=solver, message=message,
+                        family=sc.kind, termination=termination)
 
     def _solve_separable(self, tol, time_limit) -> Solution:
         from qnum.solvers.pumping.separable import solve_separable, solve_throughput
@@ -212,27 +234,42 @@ class AlphaFair:
         y[keep] = res.y
         rates = (sc.probabilities[:, None] * sc.skr * y.T).sum(axis=0)
         bound = res.bound  # pairs left out (weight 0 or no SKR) add nothing to either side
-        status = Status.OPTIMAL if res.converged else Status.FEASIBLE
-        if res.message == "time limit":
-            status = Status.TIME_LIMIT
+        if res.converged:
+            status, termination = Status.OPTIMAL, "converged"
+        elif res.message == "time limit":
+            status, termination = Status.TIME_LIMIT, "time_limit"
+        else:
+            status = Status.FEASIBLE
+            termination = "iteration_limit" if res.message == "iteration cap reached" else "stalled"
         schedule = Schedule(sc, [[("marginals", 1.0, y[:, c], None)] for c in range(sc.num_states)])
+        prices = dict(enumerate(np.asarray(res.prices, dtype=float).tolist()))
         return self._solution(status, rates, bound, "qnum-separable-ipm", res.message, schedule,
-                              {"prices": res.prices, "iterations": res.iterations})
+                              {"prices": prices, "iterations": res.iterations}, termination)
 
-    def _solve_cvxpy(self, solver, tol) -> Solution:
+    def _solve_cvxpy(self, solver, tol, time_limit=None) -> Solution:
+        import cvxpy as cp
+
+        from qnum.solvers.conic import solve_problem
+
         sc = self.scenario
+        start = time.perf_counter()
         prob = self.problem
         linear = self.alpha == 0 or math.isinf(self.alpha)
-        status = solve_problem(prob, linear=linear, solver=solver)
+        budget = None if time_limit is None else max(time_limit - (time.perf_counter() - start), 1e-3)
+        status = solve_problem(prob, linear=linear, solver=solver, time_limit=budget)
         name = f"cvxpy/{solver or ('HIGHS' if linear else 'CLARABEL')}"
-        if status.startswith("solver_error"):
-            return Solution(Status.ERROR, solver=name, message=status)
-        if prob.status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE):
-            return Solution(Status.INFEASIBLE, solver=name, message=prob.status)
-        if prob.status in (cp.UNBOUNDED, cp.UNBOUNDED_INACCURATE):
-            return Solution(Status.UNBOUNDED, solver=name, message=prob.status)
-        if self._vars["rate"].value is None:
-            return Solution(Status.ERROR, solver=name, message=str(prob.status))
+        out_of_time = time_limit is not None and (prob.status == cp.USER_LIMIT
+                                                  or time.perf_counter() - start > time_limit)
+        kind = sc.kind
+        if status.startswith("solver_error") or self._vars["rate"].value is None:
+            if out_of_time:
+                return Solution(Status.TIME_LIMIT, solver=name, message=f"time limit before a point: {status}",
+                                family=kind, termination="time_limit")
+            if prob.status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE):
+                return Solution(Status.INFEASIBLE, solver=name, message=prob.status, family=kind)
+            if prob.status in (cp.UNBOUNDED, cp.UNBOUNDED_INACCURATE):
+                return Solution(Status.UNBOUNDED, solver=name, message=prob.status, family=kind)
+            return Solution(Status.ERROR, solver=name, message=str(status), family=kind)
         K = sc.capacity
         if sc.independent:
             y = np.clip(self._vars["y"].value, 0.0, 1.0)
@@ -267,9 +304,16 @@ class AlphaFair:
         objective = total_utility(rates, self.alpha, self.weights)
         # The bound is qnum's own certificate of the repaired point, so "optimal" means a
         # certified gap within tol, whatever accuracy flag the conic solver raised.
-        gap_ok = bound - objective <= tol * max(abs(objective), abs(bound))
-        status = Status.OPTIMAL if gap_ok else Status.FEASIBLE
-        return self._solution(status, rates, bound, name, str(prob.status), Schedule(sc, parts))
+        gap_ok = (math.isfinite(bound) and math.isfinite(objective)
+                  and bound - objective <= tol * max(abs(objective), abs(bound)))
+        if gap_ok:
+            status, termination = Status.OPTIMAL, "converged"
+        elif out_of_time:
+            status, termination = Status.TIME_LIMIT, "time_limit"
+        else:
+            status, termination = Status.FEASIBLE, "stalled"
+        return self._solution(status, rates, bound, name, str(prob.status), Schedule(sc, parts),
+                              termination=termination)
 
     def _dual_bound(self) -> float:
         """Exact Lagrangian bound at the solver's capacity-constraint prices (independent SKRs)."""
@@ -314,13 +358,44 @@ class AlphaFair:
         sc = self.scenario
         res = solve_column_generation(sc, self.alpha, self.weights, tol=tol, time_limit=time_limit,
                                       columns=columns, solver=solver)
+        name = "qnum-enumeration" if columns == "all" else "qnum-column-generation"
         if res.rates is None:
-            return Solution(Status.ERROR, solver="qnum-column-generation", message=res.message)
+            if res.message.startswith("time limit"):
+                return Solution(Status.TIME_LIMIT, solver=name, message=res.message, family=sc.kind,
+                                termination="time_limit")
+            return Solution(Status.ERROR, solver=name, message=res.message, family=sc.kind)
         parts = [[("topology", float(p), top) for top, p in zip(cols, probs) if p > 1e-12]
                  for cols, probs in zip(res.columns, res.probs)]
-        status = Status.OPTIMAL if res.converged else (Status.TIME_LIMIT if res.message == "time limit"
-                                                       else Status.FEASIBLE)
-        name = "qnum-enumeration" if columns == "all" else "qnum-column-generation"
+        if res.converged:
+            status, termination = Status.OPTIMAL, "converged"
+        elif res.message.startswith("time limit"):
+            status, termination = Status.TIME_LIMIT, "time_limit"
+        elif res.message == "iteration cap reached":
+            status, termination = Status.FEASIBLE, "iteration_limit"
+        else:
+            status, termination = Status.FEASIBLE, "stalled"
         ncols = sum(len(c) for c in res.columns)
         return self._solution(status, res.rates, res.bound, name, res.message, Schedule(sc, parts),
-                              {"iterations": res.iterations, "columns": ncols})
+                              {"iterations": res.iterations, "columns": ncols}, termination)
+
+
+def round_robin_target(scenario):
+    """Scenario whose PF optimum is RR-PS's limit (independent SKRs, at most K pairs; else None).
+
+    RR-PS ignores the channel state, so it time-shares state-blindly: rates
+    ``y_e s̄_e`` with ``s̄`` the mean SKR. Its rule is the gradient rule of
+    ``Σ_e (1/s̄_e) log r_e`` over that region, i.e. one state with SKR ``s̄`` and
+    weights ``1/s̄``.
+
+    Examples
+    --------
+    >>> from qnum.networks.pumping import table_i
+    >>> target = round_robin_target(table_i(2, "iid3"))
+    >>> target.num_states, bool(np.allclose(target.weights * target.skr[0], 1.0))
+    (1, True)
+    """
+    if not scenario.independent or scenario.topologies != AT_MOST_K:
+        return None
+    mean = scenario.mean_skr
+    weights = np.where(mean > 0, 1.0 / np.where(mean > 0, mean, 1.0), 0.0)
+    return scenario.replace(skr=mean[None, :], probabilities=[1.0], weights=weights, channel=None, alpha=1.0)

@@ -128,26 +128,39 @@ class ConvexQNUM:
             at[r], val[r], slope[r] = pts, g, dg
         self.cut_intercept.value, self.cut_slope.value = val - slope * at, slope
 
-    def solve(self, rel_gap: float = REL_GAP, max_rounds: int = 40, solver: str = "CLARABEL") -> Solution:
+    def solve(self, rel_gap: float = REL_GAP, max_rounds: int = 40, solver: str = "CLARABEL",
+              time_limit_s: float | None = None) -> Solution:
         """Solve (refining cuts as needed) and certify; see the module docstring.
 
-        Status OPTIMAL when the bound and the true utility agree to ``rel_gap`` (only
-        possible when the concavity condition holds at the optimum), FEASIBLE with the bound
-        otherwise, ERROR if the conic solver fails.
+        Status OPTIMAL (termination ``converged``) when the bound and the true utility agree
+        to ``rel_gap`` (only possible when the concavity condition holds at the optimum);
+        FEASIBLE with the bound otherwise (``stalled``: the envelope, not the cuts, leaves
+        the gap, or the conic solver's accuracy does; ``iteration_limit`` after
+        ``max_rounds``); TIME_LIMIT when ``time_limit_s`` expires — the remaining time is
+        passed to Clarabel and checked between rounds; the best point of the finished rounds
+        is returned with the smallest of their bounds (no point, no bound if the first round
+        did not finish); ERROR if the conic solver fails.
+
+        Values: ``rates`` and ``fidelity`` by route name, ``werner`` by link name, the
+        concavity report (``concave_on_range``, ``concave_at_optimum``,
+        ``concave_below_fidelity``, ``envelope_exact_below_fidelity`` by route name) and
+        ``rounds``.
         """
         t0 = time.perf_counter()
+        deadline = None if time_limit_s is None else t0 + time_limit_s
         pb = self.problem_data
         sc = self.scenario
         R = len(self.hi)
         concave_range, f_concave = self.concavity()
 
-        def failed(status, message):
+        def failed(status, message, termination):
             return Solution(status=status, objective=None, bound=None, values={}, message=message,
-                            solver="cvxpy-" + solver.lower(), seconds=time.perf_counter() - t0)
+                            solver="cvxpy-" + solver.lower(), seconds=time.perf_counter() - t0,
+                            termination=termination)
 
         dead = pb.dead_routes_message()
         if dead:
-            return failed(Status.INFEASIBLE, dead)
+            return failed(Status.INFEASIBLE, dead, "infeasible")
         width = 0.5 * (self.hi - pb.z0)
         if not self.exact:
             # first round: cuts spread over the whole range of each route
@@ -155,16 +168,32 @@ class ConvexQNUM:
         best = None
         bound = np.inf
         rounds = 0
+        termination = "converged"
         while True:
+            options = {}
+            if deadline is not None:
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    termination = "time_limit"
+                    break
+                if solver == "CLARABEL":
+                    options["time_limit"] = left
             rounds += 1
             try:
-                self.problem.solve(solver=solver)
+                self.problem.solve(solver=solver, **options)
             except cp.error.SolverError as exc:
-                return failed(Status.ERROR, f"conic solver failed: {exc}; solve_global needs no conic solver")
+                if deadline is not None and time.perf_counter() > deadline:
+                    termination = "time_limit"
+                    break
+                return failed(Status.ERROR, f"conic solver failed: {exc}; solve_global needs no conic solver",
+                              "solver_error")
             if self.problem.status != "optimal" or self.u.value is None:
                 # an inaccurate solve gives no trustworthy bound
+                if deadline is not None and time.perf_counter() > deadline:
+                    termination = "time_limit"
+                    break
                 return failed(Status.ERROR, f"conic solver status {self.problem.status}; "
-                                            "solve_global needs no conic solver")
+                                            "solve_global needs no conic solver", "solver_error")
             bound = min(bound, float(self.problem.value))
             # the conic point refined by SLSQP on the envelope objective (the conic solver's
             # exponential-cone accuracy leaves rates ~1e-4 off along the objective's flat directions)
@@ -172,16 +201,23 @@ class ConvexQNUM:
             value = pb.true_value(v[:R], v[R:])
             if best is None or value > best[1]:
                 best = (v, value)
-            if self.exact or bound - best[1] <= rel_gap * max(abs(best[1]), abs(bound)) or rounds >= max_rounds:
+            if self.exact or bound - best[1] <= rel_gap * max(abs(best[1]), abs(bound)):
+                break
+            if rounds >= max_rounds:
+                termination = "iteration_limit"
                 break
             Z = pb.A.T @ self.y.value + pb.offset
             # stop refining once the cuts match the envelope at the model's point: what gap
             # remains is the envelope's (concavity fails there), not the cuts'
             env_at = np.array([float(env.value(z)[0]) for env, z in zip(self.envelopes, Z)])
             if float(pb.omega @ (self.t.value - env_at)) <= 0.1 * rel_gap * max(abs(bound), 1.0):
+                termination = "stalled"
                 break
             width = np.maximum(width / 4.0, 1e-9)
             self._set_cuts(Z, width)
+        if best is None:
+            return failed(Status.TIME_LIMIT, f"time limit {time_limit_s:g} s reached before the first conic solve "
+                          "finished", "time_limit")
         v, value = best
         bound = max(bound, value)
         Z = pb.A.T @ v[R:] + pb.offset
@@ -198,18 +234,29 @@ class ConvexQNUM:
                     f"F = {exact_below[r]:.4f}, where the concave envelope of its utility departs from it "
                     f"(G is concave only below F = {f_concave:.4f}); this is the envelope bound, use "
                     "solve_global for the certified global optimum")
-        return Solution(status=Status.OPTIMAL if ok else Status.FEASIBLE, objective=value, bound=bound,
-                        values={"rates": np.exp(v[:R]).tolist(),
-                                "werner": dict(zip(sc.link_names, np.exp(v[R:]).tolist())),
-                                "fidelity": fidelity_from_werner(np.exp(Z)).tolist(),
+        if ok:
+            status, termination = Status.OPTIMAL, "converged"
+        elif termination == "time_limit":
+            status = Status.TIME_LIMIT
+        else:
+            status = Status.FEASIBLE
+            if termination == "converged":      # the exact (negativity) model short of rel_gap
+                termination = "stalled"
+        return Solution(status=status, objective=value, bound=bound,
+                        values={**sc.labelled(np.exp(v[:R]), np.exp(v[R:])),
                                 "concave_on_range": concave_range, "concave_at_optimum": at_opt,
-                                "concave_below_fidelity": f_concave, "envelope_exact_below_fidelity": exact_below,
+                                "concave_below_fidelity": f_concave,
+                                "envelope_exact_below_fidelity": dict(zip(sc.route_names, exact_below)),
                                 "rounds": rounds},
-                        solver="cvxpy-" + solver.lower(), seconds=time.perf_counter() - t0, message=msg)
+                        solver="cvxpy-" + solver.lower(), seconds=time.perf_counter() - t0, message=msg,
+                        termination=termination)
 
 
-def solve_convex(scenario: RepeaterScenario, rel_gap: float = REL_GAP) -> Solution:
+def solve_convex(scenario: RepeaterScenario, rel_gap: float = REL_GAP, time_limit_s: float | None = None) -> Solution:
     """Build and solve :class:`ConvexQNUM` (the concave case's certified convex solve).
+
+    ``time_limit_s`` counts from the call (the CVXPY compilation included); see
+    :meth:`ConvexQNUM.solve`.
 
     Examples
     --------
@@ -218,4 +265,9 @@ def solve_convex(scenario: RepeaterScenario, rel_gap: float = REL_GAP) -> Soluti
     >>> str(s.status), s.values["concave_on_range"]
     ('optimal', True)
     """
-    return ConvexQNUM(scenario).solve(rel_gap=rel_gap)
+    t0 = time.perf_counter()
+    model = ConvexQNUM(scenario)
+    left = None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - t0), 0.0)
+    solution = model.solve(rel_gap=rel_gap, time_limit_s=left)
+    solution.seconds = time.perf_counter() - t0
+    return solution

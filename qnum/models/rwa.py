@@ -37,6 +37,8 @@ from qnum.networks.optical import LockState, OpticalNetwork
 from qnum.networks.rwa import OBJECTIVES
 from qnum.physics.bbm92_cw import cw_key_rate_channels, optimal_channel_count
 from qnum.solution import Solution, Status
+
+
 def candidate_paths(net: OpticalNetwork, user: str, k: int = 3):
     """Up to ``k`` lowest-loss simple port paths source → ``user``.
 
@@ -92,7 +94,7 @@ def path_losses(net: OpticalNetwork, user: str, hops) -> dict:
     >>> from qnum.networks.optical import dser_network, network_from_dict
     >>> net = network_from_dict(dser_network("WSS", "OS", n_pairs=1))
     >>> path_losses(net, "u1", [("mux", 0, 1), ("f0", 0, 1)])
-    {-1: 17.0, 1: 17.0}
+    {-1: 8.2, 1: 8.2}
     >>> path_losses(net, "u1", [("mux", 0, 2), ("f1", 0, 1)])
     Traceback (most recent call last):
     ...
@@ -268,42 +270,72 @@ def validate_allocation(net: OpticalNetwork, alloc: dict, n_cap: int | None = No
     >>> net = network_from_dict(dser_network("WSS", "OS", n_pairs=2))
     >>> a = {"path_a": [("mux", 0, 1), ("f0", 0, 1)], "path_b": [("mux", 0, 2), ("f1", 0, 1)],
     ...      "channel_pairs": [(1, 0), (1, 1)]}
-    >>> validate_allocation(net, {("u1", "u3"): a})
-    ["('u1', 'u3'): channel pair 1: booked twice (also by ('u1', 'u3'))"]
+    >>> for problem in validate_allocation(net, {("u1", "u3"): a}):
+    ...     print(problem)
+    ('u1', 'u3'): channel pair 1: booked twice (also by ('u1', 'u3'))
+    ('u1', 'u3'): ('mux', 0, -1): WDM port already carries this offset
     """
     return [f"{r}: {resource}: {reason}" for r, resource, reason in allocation_problems(net, alloc, n_cap)]
 
 
 class RWAModel:
-    """Declarative RWA ILP: build on construction, inspect ``model``, then :meth:`solve`.
+    """Declarative RWA ILP of a scenario: build on construction, inspect ``model``, then :meth:`solve`.
 
     Parameters
     ----------
-    net : OpticalNetwork
-    requests : list of (user_a, user_b)
+    scenario : RWAScenario
+        The ILP is built for the requests active after its last event, with its network,
+        channel-pair cap, physics and stage-2 objective.
     k_paths : int
-        Candidate paths per user.
-    n_cap : int or None
-        Channel-pair cap per request; None uses the optimal channel count at the
-        lowest candidate loss.
-    physics : dict
-        Keyword arguments of :func:`qnum.physics.cw_key_rate_channels`.
+        Candidate paths per user (the optimum holds over these only).
+
+    See :meth:`for_requests` to build from a network and a request list instead.
 
     Examples
     --------
-    >>> from qnum.networks.optical import dser_network, network_from_dict
-    >>> net = network_from_dict(dser_network("WSS", "OS", n_pairs=2))
-    >>> m = RWAModel(net, [("u1", "u3"), ("u5", "u7")])
+    >>> import qnum
+    >>> sc = qnum.load_scenario(qnum.data_path("rwa/dser-wss-os.json"))
+    >>> m = RWAModel(sc)
+    >>> m.model.find_component("wdm_once") is not None      # the Pyomo model, before solving
+    True
     >>> sol = m.solve()
-    >>> str(sol.status), sol.values["served"]
-    ('optimal', 2)
-    >>> validate_allocation(net, sol.values["allocation"])
-    []
+    >>> str(sol.status), sol.values["served"], validate_allocation(sc.net, sol.values["allocation"])
+    ('optimal', 3, [])
     """
 
-    def __init__(self, net, requests, *, k_paths=3, n_cap=None, physics=None):
+    def __init__(self, scenario, *, k_paths: int = 3):
+        self._build(scenario.net, scenario.active_requests(), k_paths, scenario.n_cap, dict(scenario.physics),
+                    scenario.objective)
+
+    @classmethod
+    def for_requests(cls, net, requests, *, k_paths: int = 3, n_cap: int | None = None, physics=None,
+                     objective: str = "total") -> RWAModel:
+        """The ILP for a network and a list of requests ``[(user_a, user_b), ...]``.
+
+        ``n_cap`` None uses the optimal channel count at the lowest candidate loss;
+        ``physics`` holds keyword arguments of :func:`qnum.physics.cw_key_rate_channels`.
+
+        Examples
+        --------
+        >>> from qnum.networks.optical import dser_network, network_from_dict
+        >>> net = network_from_dict(dser_network("WSS", "OS", n_pairs=2))
+        >>> sol = RWAModel.for_requests(net, [("u1", "u3"), ("u5", "u7")]).solve()
+        >>> str(sol.status), sol.values["served"], sorted(sol.values["key_rates"])
+        ('optimal', 2, [('u1', 'u3'), ('u5', 'u7')])
+        """
+        self = cls.__new__(cls)
+        self._build(net, requests, k_paths, n_cap, dict(physics or {}), objective)
+        return self
+
+    def _build(self, net, requests, k_paths, n_cap, physics, objective):
+        import pyomo.environ as pyo
+
         t0 = time.perf_counter()
-        self.net, self.physics = net, dict(physics or {})
+        if objective not in OBJECTIVES:
+            raise ScenarioError("objective", objective, "must be one of " + ", ".join(OBJECTIVES))
+        if isinstance(k_paths, bool) or not isinstance(k_paths, int) or k_paths < 1:
+            raise ScenarioError("k_paths", k_paths, "must be an integer >= 1")
+        self.net, self.physics, self.objective, self.k_paths = net, physics, objective, k_paths
         users = set(net.users)
         for i, (a, b) in enumerate(requests):
             for u in (a, b):
@@ -311,7 +343,7 @@ class RWAModel:
                     raise ScenarioError(f"requests[{i}]", u, "names an unknown user")
             if a == b:
                 raise ScenarioError(f"requests[{i}]", [a, b], "a connection needs two different users")
-        self.requests = list(requests)
+        self.requests = [tuple(r) for r in requests]
         self.paths = {u: candidate_paths(net, u, k_paths) for r in requests for u in r}
         K = net.n_pairs
         self.n_cap = K if n_cap is None else int(n_cap)
@@ -333,6 +365,8 @@ class RWAModel:
 
     # ------------------------------------------------------------------ sets
     def _sets(self):
+        import pyomo.environ as pyo
+
         m, R = self.model, range(len(self.requests))
         self.PP = [(r, i, j) for r in R
                    for i in range(len(self.paths[self.requests[r][0]]))
@@ -353,6 +387,8 @@ class RWAModel:
         m.N = pyo.Set(initialize=list(range(0, self.n_cap + 1)))
 
     def _variables(self):
+        import pyomo.environ as pyo
+
         m = self.model
         m.s = pyo.Var(m.R, domain=pyo.Binary)     # request served
         m.y = pyo.Var(m.PP, domain=pyo.Binary)    # path pair chosen
@@ -362,6 +398,8 @@ class RWAModel:
 
     # ------------------------------------------------------------ constraints
     def _served(self):
+        import pyomo.environ as pyo
+
         m = self.model
         m.one_path_pair = pyo.Constraint(m.R, rule=lambda m, r: sum(
             m.y[p] for p in self.PP if p[0] == r) == m.s[r])
@@ -369,6 +407,8 @@ class RWAModel:
             m.z[r, k] for k in m.K) >= m.s[r])
 
     def _channel_pairs(self):
+        import pyomo.environ as pyo
+
         m = self.model
         m.pair_once = pyo.Constraint(m.K, rule=lambda m, k: sum(m.z[r, k] for r in m.R) <= 1
                                      if self.requests else pyo.Constraint.Skip)
@@ -397,6 +437,8 @@ class RWAModel:
         return wdm, tdm
 
     def _wdm_exclusivity(self):
+        import pyomo.environ as pyo
+
         m = self.model
         self._wdm, self._tdm = self._offset_uses()
         keys = [key for key, ws in self._wdm.items() if len(ws) > 1]
@@ -405,6 +447,8 @@ class RWAModel:
             m.w[x] for x in self._wdm[(d, p, off)]) <= 1)
 
     def _tdm_exclusivity(self):
+        import pyomo.environ as pyo
+
         m = self.model
         X = [(d, p, xc[0], xc[1]) for (d, p), xcs in self._tdm.items() for xc in xcs]
         m.X = pyo.Set(initialize=X, dimen=4)
@@ -419,6 +463,8 @@ class RWAModel:
                                     m.y[r, i, j] <= m.v[d, p, a, b])
 
     def _rate(self):
+        import pyomo.environ as pyo
+
         m = self.model
         rate = {}
         for r, i, j in self.PP:
@@ -447,6 +493,8 @@ class RWAModel:
     # ------------------------------------------------------------------ solve
     def _second_stage(self, objective: str):
         """Objective of stage 2 (served count fixed) and how its value maps back to the table."""
+        import pyomo.environ as pyo
+
         m, rate = self.model, self.rate_table
         if objective == "total":
             return m.obj_rate, self.scale
@@ -478,37 +526,69 @@ class RWAModel:
             if m.c[x].fixed:
                 m.c[x].unfix()
 
-    def solve(self, *, time_limit: float | None = None, mip_gap: float = 1e-6,
-              objective: str = "total") -> Solution:
-        """Lexicographic solve: max served, then, with served fixed, the second objective.
+    def solve(self, *, tol: float | None = None, time_limit: float | None = None,
+              objective: str | None = None) -> Solution:
+        """Lexicographic solve: max served, then, with served fixed, the stage-2 objective.
 
-        ``objective``: "total" (total key rate), "proportional" (sum of the natural log of
-        the served requests' key rates) or "maxmin" (the smallest served key rate). The
-        Solution's objective and bound are in those units.
+        Parameters
+        ----------
+        tol : float, optional
+            Relative MIP gap of both HiGHS solves (default 1e-6).
+        time_limit : float, optional
+            Seconds for both stages together. On expiry the best point found is returned
+            with status ``time_limit``: after stage 2 with HiGHS's stage-2 bound; during stage
+            1 with no stage-2 bound (``values["served_bound"]`` bounds the served count).
+        objective : {"total", "proportional", "maxmin"}, optional
+            Stage 2 (default: the scenario's). The Solution's objective and bound are in
+            its units (:func:`objective_value`).
+
+        Returns
+        -------
+        Solution
+            ``values``: ``key_rates`` {request: bit/s}, ``allocation`` {request: {"path_a",
+            "path_b", "channel_pairs"}}, ``served``. Its bound holds over the candidate paths.
 
         Note: ``rate_table`` uses each path's mean loss over all its usable channels,
         which :func:`allocation_key_rate` reproduces when all channels of a path have
         equal loss (every built-in device).
         """
+        import pyomo.environ as pyo
         from pyomo.contrib.appsi.base import TerminationCondition as TC
         from pyomo.contrib.appsi.solvers import Highs
 
         m, t0 = self.model, time.perf_counter()
+        objective = self.objective if objective is None else objective
         if objective not in OBJECTIVES:
             raise ScenarioError("objective", objective, "must be one of " + ", ".join(OBJECTIVES))
+        note = (f"optimum over the {self.k_paths} lowest-loss candidate paths per user; not yet certified over "
+                "all paths")
+
+        def done(status, value, bound, point, termination, extra=""):
+            values = {"key_rates": {}, "allocation": {}, "served": 0} if point is None else dict(point)
+            return Solution(status, value, bound, values, "highs", time.perf_counter() - t0,
+                            f"{note}{'; ' + extra if extra else ''}", termination=termination)
+
         if not self.requests:
-            return Solution(Status.OPTIMAL, 0.0, 0.0, {"served": 0, "allocation": {},
-                            "key_rates": {}}, "highs", 0.0)
+            return done(Status.OPTIMAL, 0.0, 0.0, None, "converged")
         opt = Highs()
         opt.config.load_solution = False
-        opt.config.mip_gap = mip_gap
+        opt.config.mip_gap = 1e-6 if tol is None else float(tol)
         if time_limit is not None:
             opt.config.time_limit = float(time_limit)
         res = opt.solve(m)
-        if res.termination_condition not in (TC.optimal,):
-            st = Status.TIME_LIMIT if res.termination_condition == TC.maxTimeLimit else Status.ERROR
-            return Solution(st, None, None, {}, "highs", time.perf_counter() - t0,
-                            str(res.termination_condition))
+        tc = res.termination_condition
+        if res.best_feasible_objective is None:
+            if tc == TC.maxTimeLimit:
+                return done(Status.TIME_LIMIT, None, None, None, "time_limit", "no point found in stage 1")
+            return done(Status.ERROR, None, None, None, "solver_error", f"HiGHS stage 1: {tc}")
+        res.solution_loader.load_vars()
+        first = self._read_point()
+        if tc != TC.optimal:
+            first["served_bound"] = int(math.floor(res.best_objective_bound + 1e-6))
+            status, term = (Status.TIME_LIMIT, "time_limit") if tc == TC.maxTimeLimit else \
+                (Status.FEASIBLE, "iteration_limit" if tc == TC.maxIterations else "stalled")
+            return done(status, _value(objective, first), None, first, term,
+                        f"stage 1 stopped ({tc}): served not proven maximal, no stage-2 bound")
         served = round(res.best_feasible_objective)
         m.fix_served = pyo.Constraint(expr=m.served >= served)
         m.obj_served.deactivate()
@@ -521,16 +601,36 @@ class RWAModel:
         stage2.deactivate()
         m.obj_served.activate()
         tc = res.termination_condition
+        bound = res.best_objective_bound
+        bound = bound * unit if bound is not None and math.isfinite(bound) else None
         if res.best_feasible_objective is None:
             self._drop_second_stage()
             if tc == TC.infeasible:   # only possible for "proportional": zero-rate choices excluded
-                return Solution(Status.INFEASIBLE, None, None, {}, "highs", time.perf_counter() - t0,
-                                "every way to serve the maximal number of requests gives one a zero key rate")
-            return Solution(Status.TIME_LIMIT if tc == TC.maxTimeLimit else Status.ERROR,
-                            None, None, {}, "highs", time.perf_counter() - t0, str(tc))
+                return done(Status.INFEASIBLE, None, None, None, "infeasible",
+                            "every way to serve the maximal number of requests gives one a zero key rate")
+            value = _value(objective, first)
+            if tc == TC.maxTimeLimit:   # the stage-1 point is feasible for stage 2
+                return done(Status.TIME_LIMIT, value, None if bound is None else max(bound, value), first,
+                            "time_limit", "stage 2 found no better point")
+            return done(Status.ERROR, None, None, None, "solver_error", f"HiGHS stage 2: {tc}")
         res.solution_loader.load_vars()
         self._drop_second_stage()
-        alloc, rates = {}, {}
+        point = self._read_point()
+        value = _value(objective, point)
+        bound = value if bound is None else max(bound, value)
+        if tc == TC.optimal:
+            return done(Status.OPTIMAL, value, bound, point, "converged")
+        if tc == TC.maxTimeLimit:
+            return done(Status.TIME_LIMIT, value, bound, point, "time_limit")
+        return done(Status.FEASIBLE, value, bound, point,
+                    "iteration_limit" if tc == TC.maxIterations else "stalled", f"HiGHS stage 2: {tc}")
+
+    def _read_point(self):
+        """The loaded variable values as a labelled allocation with its key rates."""
+        import pyomo.environ as pyo
+
+        m = self.model
+        alloc, rates = {}, {req: 0.0 for req in self.requests}   # unserved requests: 0 bit/s
         for r in range(len(self.requests)):
             if pyo.value(m.s[r]) < 0.5:
                 continue
@@ -538,18 +638,12 @@ class RWAModel:
             po = sorted((k, o) for (rr, ii, jj, k, o) in self.W
                         if (rr, ii, jj) == (r, i, j) and pyo.value(m.w[rr, ii, jj, k, o]) > 0.5)
             a, b = self.requests[r]
-            alloc[(a, b)] = (self.paths[a][i], self.paths[b][j], po)
+            alloc[(a, b)] = {"path_a": list(self.paths[a][i][0]), "path_b": list(self.paths[b][j][0]),
+                             "channel_pairs": po}
             rates[(a, b)] = self.rate_table[(r, i, j, len(po))]
-        if objective == "total":
-            value = sum(rates.values())
-        elif objective == "proportional":
-            value = float(sum(np.log(v) for v in rates.values()))
-        else:
-            value = min(rates.values(), default=0.0)
-        bound = res.best_objective_bound * unit
-        objective = value
-        status = Status.OPTIMAL if tc == TC.optimal else Status.FEASIBLE
-        return Solution(status, objective, max(bound, objective),
-                        {"served": len(alloc), "allocation": alloc, "key_rates": rates,
-                         "build_seconds": self.build_seconds},
-                        "highs", time.perf_counter() - t0, str(tc))
+        return {"key_rates": rates, "allocation": alloc, "served": len(alloc)}
+
+
+def _value(objective, point) -> float:
+    """The stage-2 objective of a read-back point (over its served requests)."""
+    return objective_value(objective, [point["key_rates"][u] for u in point["allocation"]])

@@ -1,4 +1,5 @@
-"""Scenario files: read JSON or TOML, dispatch on ``"kind"`` to the family's reader."""
+"""Scenario files: parse JSON or TOML into a dict (each scenario type's ``from_dict`` reads it), and
+the key checks every reader shares."""
 
 from __future__ import annotations
 
@@ -40,14 +41,6 @@ def read_scenario_data(path) -> dict:
     if "kind" not in data:
         raise ScenarioError("kind", None, f"{path} has no \"kind\" key")
     return data
-
-
-def load_scenario(path):
-    """Read a scenario file of any registered kind into its validated scenario object."""
-    from qnum.families import family_for_kind
-
-    data = read_scenario_data(path)
-    return family_for_kind(data["kind"]).scenario_from_dict(data)
 
 
 def check_keys(data: dict, allowed, where: str = "") -> None:

@@ -247,7 +247,7 @@ class PumpingScenario:
         self.channel.validate(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "PumpingScenario":
+    def from_dict(cls, data: dict) -> PumpingScenario:
         """Validated scenario from the file form (module docstring); unknown keys are rejected.
 
         Examples
@@ -257,9 +257,10 @@ class PumpingScenario:
         >>> sc.skr.tolist()
         [[3.0]]
         >>> PumpingScenario.from_dict({"kind": "pumping", "nodes": 2, "capacity": 1, "state": []})
+        ...                                                     # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        qnum.errors.ScenarioError: state = []: unknown key; allowed keys: alpha, attenuation_db_per_km, capacity, channel, distance_km, kind, name, nodes, probabilities, qber, qber_states, repetition_rate_hz, sharing, states, topologies, weights
+        qnum.errors.ScenarioError: state = []: unknown key; allowed keys: alpha, ..., weights
         """
         if not isinstance(data, dict):
             raise ScenarioError("scenario", data, "must be an object (a dict)")
@@ -299,6 +300,12 @@ class PumpingScenario:
             qber = _square(require(data, "qber"), nodes, "qber")
             links = PhysicalLinks(distance, qber, _number(data, "attenuation_db_per_km", 0.2),
                                   _number(data, "repetition_rate_hz", DEFAULT_REPETITION_RATE_HZ))
+            # the link data must be where the SKRs came from: BBM92 at the nominal QBER gives one state
+            nominal = bbm92_key_rate(links.repetition_rate_hz, links.transmissivity_vector, links.qber_vector)
+            if not any(np.allclose(state, nominal, rtol=1e-9, atol=0.0) for state in skr):
+                raise ScenarioError("states", "...", "no state's SKRs equal BBM92 of distance_km + qber (the "
+                                    "nominal state); give either \"states\" or \"distance_km\" + \"qber\", or "
+                                    "both consistent (as to_dict writes them)")
         return cls(nodes, require(data, "capacity"), skr, probs, physical=links, **_common_options(data))
 
     def to_dict(self) -> dict:
@@ -393,7 +400,8 @@ class PumpingScenario:
             if len(set(idx)) != len(idx):
                 raise ScenarioError(f"topologies[{t}]", top, "lists a pair twice")
             if len(idx) > self.capacity:
-                raise ScenarioError(f"topologies[{t}]", top, f"has {len(idx)} pairs, more than capacity K = {self.capacity}")
+                raise ScenarioError(f"topologies[{t}]", top,
+                                    f"has {len(idx)} pairs, more than capacity K = {self.capacity}")
             result.append(tuple(sorted(idx)))
         if len(set(result)) != len(result):
             raise ScenarioError("topologies", topologies, "lists the same topology twice")
@@ -407,7 +415,8 @@ class PumpingScenario:
             if w.ndim == 2:
                 w = matrix_to_pairs(w, self.nodes, "weights")
             if w.shape != (self.num_pairs,):
-                raise ScenarioError("weights", w.shape, f"need one weight per pair ({self.num_pairs}) or an N x N matrix")
+                raise ScenarioError("weights", w.shape,
+                                    f"need one weight per pair ({self.num_pairs}) or an N x N matrix")
             if np.any(~np.isfinite(w)) or np.any(w < 0):
                 raise ScenarioError("weights", w.tolist(), "weights must be finite and >= 0")
         w.setflags(write=False)
@@ -445,6 +454,20 @@ class PumpingScenario:
         i, j = min(i, j), max(i, j)
         return i * self.nodes - i * (i + 1) // 2 + (j - i - 1)
 
+    def vector(self, per_pair: dict) -> np.ndarray:
+        """A per-pair dict ``{(i, j): value}`` (a solution's or a trace's rates) as an
+        array in the canonical pair order.
+
+        Examples
+        --------
+        >>> PumpingScenario(3, 1, [[1.0, 2.0, 3.0]], [1.0]).vector({(1, 2): 5.0, (0, 1): 1.0, (0, 2): 0.0})
+        array([1., 0., 5.])
+        """
+        missing = [pair for pair in self.pairs if pair not in per_pair]
+        if missing:
+            raise ScenarioError("per_pair", sorted(per_pair)[:5], f"has no value for pair {missing[0]}")
+        return np.array([per_pair[pair] for pair in self.pairs], dtype=float)
+
     @property
     def count_factor(self) -> np.ndarray:
         """Per-count factors ``f_1..f_K`` (all ones for independent sharing)."""
@@ -460,7 +483,7 @@ class PumpingScenario:
         """Stationary mean SKR of each pair, bit/s."""
         return self.probabilities @ self.skr
 
-    def replace(self, **changes) -> "PumpingScenario":
+    def replace(self, **changes) -> PumpingScenario:
         """A copy with some fields changed (validated again); the scenario itself never changes.
 
         Examples
@@ -487,7 +510,7 @@ class PumpingScenario:
             return self.topologies
         return [[self.pair(e) for e in top] for top in self.topologies]
 
-    def with_states(self, skr, probabilities, name=None) -> "PumpingScenario":
+    def with_states(self, skr, probabilities, name=None) -> PumpingScenario:
         """Same network with other channel states (i.i.d. unless one state).
 
         Used to compare an online run on a realized channel with the hindsight optimum

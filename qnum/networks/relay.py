@@ -145,7 +145,7 @@ class RelayScenario:
         return self.alpha * float(np.log1p(-self.p_malicious))
 
     @classmethod
-    def from_dict(cls, data: dict) -> "RelayScenario":
+    def from_dict(cls, data: dict) -> RelayScenario:
         """Validated scenario from the scenario-file form (module docstring).
 
         Examples
@@ -154,10 +154,11 @@ class RelayScenario:
         ...                               "decay_length_km": 1.0, "p_malicious": 0.1, "alpha": 0.5})
         >>> sc.nodes
         2
-        >>> RelayScenario.from_dict({"kind": "mqce", "coordinates": [[0, 0], [1, 0]], "alfa": 0.5})
+        >>> RelayScenario.from_dict({"kind": "mqce", "coordinates": [[0, 0], [1, 0]],
+        ...                          "alfa": 0.5})  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        qnum.errors.ScenarioError: alfa = 0.5: unknown key; allowed keys: alpha, attenuation_db_per_km, coordinates, decay_length_km, edges, kind, name, nodes, p_malicious
+        qnum.errors.ScenarioError: alfa = 0.5: unknown key; allowed keys: alpha, attenuation_db_per_km, ...
         """
         from qnum.networks.io import check_keys, require
 
@@ -204,7 +205,7 @@ class RelayScenario:
         out.update(decay_length_km=self.decay_length_km, p_malicious=self.p_malicious, alpha=self.alpha)
         return out
 
-    def replace(self, **changes) -> "RelayScenario":
+    def replace(self, **changes) -> RelayScenario:
         """A new validated scenario with some fields changed (this one is left as it is).
 
         ``p_malicious``, ``alpha`` and ``name`` change directly; ``coordinates_km``,
@@ -215,10 +216,10 @@ class RelayScenario:
         >>> sc = random_square(4, 5.0, seed=1)
         >>> sc.replace(decay_length_km=2.0).capacitance[0, 1] > sc.capacitance[0, 1]
         np.True_
-        >>> sc.replace(p_malicous=0.2)
+        >>> sc.replace(p_malicous=0.2)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        qnum.errors.ScenarioError: p_malicous = 0.2: not a field of RelayScenario; fields: p_malicious, alpha, name, coordinates_km, decay_length_km, edges_km
+        qnum.errors.ScenarioError: p_malicous = 0.2: not a field of RelayScenario; fields: p_malicious, alpha, ...
         """
         simple = ("p_malicious", "alpha", "name")
         geometry = ("coordinates_km", "decay_length_km", "edges_km")
@@ -263,10 +264,10 @@ def from_coordinates(coordinates_km, decay_length_km=None, p_malicious=0.0, alph
     --------
     >>> from_coordinates([[0, 0], [3, 4]], 1.0).nodes
     2
-    >>> from_coordinates([[0, 0], [0, 0]], 1.0)
+    >>> from_coordinates([[0, 0], [0, 0]], 1.0)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    qnum.errors.ScenarioError: coordinates = 'users 0 and 1': duplicate points (zero distance, infinite capacitance); remove one
+    qnum.errors.ScenarioError: coordinates = 'users 0 and 1': duplicate points (zero distance, infinite ...
     """
     lam = _lambda0(decay_length_km, attenuation_db_per_km)
     try:

@@ -130,7 +130,8 @@ class RepeaterScenario:
                 raise ScenarioError(f"routes[{i}].links", route, "a route uses each link once")
             for link in route:
                 if isinstance(link, bool) or not isinstance(link, (int, np.integer)) or not 0 <= link < len(names):
-                    raise ScenarioError(f"routes[{i}].links", route, f"link indices must be integers in [0, {len(names)})")
+                    raise ScenarioError(f"routes[{i}].links", route,
+                                        f"link indices must be integers in [0, {len(names)})")
             routes.append(tuple(int(link) for link in route))
         put("routes", tuple(routes))
         weights = np.ones(len(routes)) if self.weights is None else list(self.weights)
@@ -151,7 +152,7 @@ class RepeaterScenario:
                                                 allow_zero=True))
 
     @classmethod
-    def from_dict(cls, data: dict) -> "RepeaterScenario":
+    def from_dict(cls, data: dict) -> RepeaterScenario:
         """Validated scenario from the file form; unknown keys are refused, naming them.
 
         File form (JSON or TOML)::
@@ -202,7 +203,7 @@ class RepeaterScenario:
         raw_routes = require(data, "routes")
         if not isinstance(raw_routes, list) or not raw_routes:
             raise ScenarioError("routes", raw_routes, "must be a non-empty list of {\"links\": [...]}")
-        routes, names = [], []
+        routes = []
         for i, route in enumerate(raw_routes):
             if not isinstance(route, dict):
                 raise ScenarioError(f"routes[{i}]", route, "must be an object {\"links\": [link names], ...}")
@@ -237,7 +238,7 @@ class RepeaterScenario:
                 "decoherence_rate_per_s": self.decoherence_rate_per_s,
                 "fiber_speed_km_per_s": self.fiber_speed_km_per_s}
 
-    def replace(self, **changes) -> "RepeaterScenario":
+    def replace(self, **changes) -> RepeaterScenario:
         """A validated copy with some fields changed (scenarios are immutable).
 
         Examples

@@ -91,7 +91,7 @@ class RWAScenario:
             object.__setattr__(self, "network_spec", ReadOnlyDict(copy.deepcopy(dict(self.network_spec))))
 
     @classmethod
-    def from_dict(cls, data: dict) -> "RWAScenario":
+    def from_dict(cls, data: dict) -> RWAScenario:
         """Validate the file form (module docstring); unknown keys are rejected by name.
 
         Examples
@@ -101,10 +101,11 @@ class RWAScenario:
         Traceback (most recent call last):
         ...
         qnum.errors.ScenarioError: events[0].users = 'u9': names an unknown user
-        >>> RWAScenario.from_dict({"kind": "rwa", "builder": {"n_pairs": 2}, "event": []})
+        >>> RWAScenario.from_dict({"kind": "rwa", "builder": {"n_pairs": 2, "size": 3},
+        ...                        "events": []})  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        qnum.errors.ScenarioError: event = []: unknown key; allowed keys: builder, events, kind, n_cap, name, network, objective, physics
+        qnum.errors.ScenarioError: builder.size = 3: unknown key; allowed keys: case, fibre_km, first, ...
         """
         if not isinstance(data, dict):
             raise ScenarioError("scenario", data, "must be an object (a dict)")
@@ -168,7 +169,7 @@ class RWAScenario:
                           **({"qos": ev["qos"]} if ev["op"] == "add" else {})} for ev in self.events]
         return out
 
-    def replace(self, **changes) -> "RWAScenario":
+    def replace(self, **changes) -> RWAScenario:
         """A new validated scenario with some file keys changed (``name``, ``network`` or
         ``builder``, ``physics``, ``n_cap``, ``objective``, ``events``).
 

@@ -7,6 +7,8 @@ accuracy only decides how small the certified gap gets; tight Clarabel tolerance
 
 from __future__ import annotations
 
+import time
+
 import cvxpy as cp
 
 #: Clarabel settings used for every conic solve (defaults are 1e-8; we want headroom).
@@ -14,7 +16,12 @@ CLARABEL_OPTIONS = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-1
 SCS_OPTIONS = {"eps_abs": 1e-8, "eps_rel": 1e-8, "max_iters": 20_000}
 
 
-def solve_problem(problem: cp.Problem, *, linear: bool, solver: str | None = None) -> str:
+#: each solver's name for a wall-clock limit in seconds
+TIME_LIMIT_OPTION = {"CLARABEL": "time_limit", "HIGHS": "time_limit", "SCS": "time_limit_secs"}
+
+
+def solve_problem(problem: cp.Problem, *, linear: bool, solver: str | None = None,
+                  time_limit: float | None = None) -> str:
     """Solve a CVXPY problem; returns CVXPY's status, or ``"solver_error: ..."``.
 
     Parameters
@@ -24,6 +31,10 @@ def solve_problem(problem: cp.Problem, *, linear: bool, solver: str | None = Non
         True for linear programs (solved with HiGHS: vertex solutions, exact duals).
     solver : str, optional
         Override the solver name.
+    time_limit : float, optional
+        Seconds for the whole hand-off (fallback attempts share it), passed to the solver
+        as its own time limit (Clarabel, HiGHS, SCS; other solvers run without one). On
+        expiry CVXPY reports ``user_limit``, with the solver's last iterate when it has one.
 
     Examples
     --------
@@ -40,7 +51,14 @@ def solve_problem(problem: cp.Problem, *, linear: bool, solver: str | None = Non
         # itself, so a less accurate solver only widens the certified gap.
         attempts += [("CLARABEL", {}), ("SCS", SCS_OPTIONS)]
     message = ""
+    start = time.perf_counter()
     for attempt, options in attempts:
+        if time_limit is not None:
+            left = time_limit - (time.perf_counter() - start)
+            if left <= 0:
+                return message or "solver_error: time limit reached before the solve"
+            if attempt in TIME_LIMIT_OPTION:
+                options = {**options, TIME_LIMIT_OPTION[attempt]: left}
         try:
             problem.solve(solver=attempt, **options)
             return str(problem.status)

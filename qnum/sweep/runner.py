@@ -20,7 +20,7 @@ import time
 import traceback
 
 from qnum.errors import ScenarioError
-from qnum.sweep.spec import build_scenario, run_options
+from qnum.sweep.spec import build_scenario, option_parameters, run_options
 
 #: environment variables that cap solver / BLAS threads in worker processes
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
@@ -86,7 +86,7 @@ def _split_options(fam, run: dict, time_limit):
     from qnum.options import CUSTOM
     from qnum.policies import is_policy_spec
 
-    given = {**run["options"], **{k: v for k, v in run["params"].items() if k in run_options(fam)}}
+    given = {**run["options"], **option_parameters(fam, run)}
     solve = {k: given[k] for k in ("method", "tol", "time_limit") if k in given}
     simulate = {k: v for k, v in given.items() if k not in solve}
     method = fam.METHODS[solve.get("method", "auto")] if solve.get("method", "auto") in fam.METHODS else None

@@ -183,15 +183,18 @@ def parse_sweep(data: dict, root=None) -> SweepSpec:
     ...              "parameters": {"nodez": [3, 4]}})
     Traceback (most recent call last):
     ...
-    qnum.errors.ScenarioError: parameters.nodez = [3, 4]: unknown parameter; not an argument of builder 'random', a scenario key or a run option (slots, beta, method, tol, time_limit)
+    qnum.errors.ScenarioError: parameters.nodez = [3, 4]: unknown parameter; not an argument of builder 'random', a scenario key or a run option (method, tol, time_limit, slots, beta, alpha, initial_rate, checkpoints)
     """
     from qnum.families import family as get_family
+    from qnum.families import kinds
 
     for key in data:
         if key not in _TOP_KEYS:
             raise ScenarioError(key, data[key], f"unknown key; allowed keys: {', '.join(sorted(_TOP_KEYS))}")
     if "family" not in data:
         raise ScenarioError("family", None, "required key is missing")
+    if data["family"] not in kinds():
+        raise ScenarioError("family", data["family"], f"must be one of {', '.join(kinds())}")
     fam = get_family(data["family"])
     action = data.get("action", "solve")
     if action not in ACTIONS:
@@ -385,6 +388,15 @@ def _check_first_run(spec: SweepSpec) -> None:
     """Build the scenario of the first run so a bad base fails before any run starts."""
     runs = spec.runs()
     build_scenario(runs[0])
+
+
+def option_parameters(fam, run: dict) -> dict:
+    """The varied parameters of a run that are run options: a builder argument comes first, then
+    a key of an inline or file scenario, then a run option (the order :func:`parse_sweep` documents)."""
+    base = run["base"]
+    taken = _builder_args(fam.SWEEP_BUILDERS[base["builder"]]) if "builder" in base else set(base["scenario"])
+    options = run_options(fam)
+    return {k: v for k, v in run["params"].items() if k in options and k not in taken}
 
 
 def build_scenario(run: dict):

@@ -36,7 +36,8 @@ from qnum.solvers.mqce import kernels
 
 @dataclass
 class MQCEResult:
-    """Per-pair optimum of an MQCE scenario.
+    """Per-pair optimum of an MQCE scenario (the solvers' internal result; ``qnum.solve`` wraps it
+    in a :class:`~qnum.solution.Solution`).
 
     Attributes
     ----------
@@ -50,9 +51,15 @@ class MQCEResult:
         Number of max-min products computed.
     seconds : float
         Wall time.
+    method : str
+        ``"fast"`` or ``"pollack"``.
     betweenness : ndarray (N,) of int
         Modified betweenness: for each node, the number of pairs whose optimal path passes
         through it as an intermediate node (ends not counted; ``None`` if not built).
+    upper : ndarray (N, N) or None
+        Per-pair upper bound on E* when the solve stopped early (a time limit): then the
+        arrays above describe a feasible path per pair (exact pairs, and spanning-tree
+        paths for the others) and ``upper >= efficiency``. None when every pair is exact.
     """
 
     efficiency: np.ndarray
@@ -63,6 +70,12 @@ class MQCEResult:
     seconds: float
     method: str
     betweenness: np.ndarray | None = None
+    upper: np.ndarray | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Whether every pair is solved exactly (no time limit hit)."""
+        return self.upper is None
 
     def averages(self):
         """(mean capacitance, mean hops) over unordered pairs."""
@@ -82,19 +95,41 @@ def _rank_inputs(C):
     return R, nbr, nbr_rank, kernels.max_bottleneck(R), values
 
 
-def _solve(scenario, alphas, build_edges):
-    """Run the compiled DP for every α in ``alphas`` at once; a list of MQCEResult."""
+def _solve(C, weights, penalties, build_edges, deadline=None):
+    """Run the compiled DP for every (1 − α, α·log(1 − p)) at once; a list of MQCEResult.
+
+    With a ``deadline`` (a :func:`time.perf_counter` value) the source rows run in chunks,
+    largest index first, and the run stops between chunks once the deadline has passed; pairs
+    (i, j), i < j, whose row j did not run get their spanning-tree path (:func:`_complete`).
+    """
     t0 = time.perf_counter()
-    C = scenario.capacitance
+    C = np.asarray(C, dtype=float)
+    n = C.shape[0]
+    weights = np.asarray(weights, dtype=float)
+    penalties = np.asarray(penalties, dtype=float)
+    A = weights.size
     R, nbr, nbr_rank, B, values = _rank_inputs(C)
-    scenarios = [scenario.with_alpha(a) for a in alphas]
-    weights = np.array([1 - sc.alpha for sc in scenarios], dtype=float)
-    penalties = np.array([sc.hop_penalty for sc in scenarios], dtype=float)
-    best_e, best_q, best_k, edges, through, row_levels = kernels.solve_rows(
-        R, nbr, nbr_rank, B, values, weights, penalties, build_edges)
-    seconds = (time.perf_counter() - t0) / len(alphas)
+    best_e = np.full((A, n, n), -np.inf)
+    best_q = np.full((A, n, n), -np.inf)
+    best_k = np.zeros((A, n, n), dtype=np.int32)
+    na = A if build_edges else 0
+    edges = np.zeros((na, n, n), dtype=np.uint8)
+    through = np.zeros((na, n, n), dtype=np.int32)
+    row_levels = np.zeros(n, dtype=np.int32)
+    rows = np.arange(n - 1, -1, -1, dtype=np.int64)
+    chunk = n if deadline is None else max(1, -(-n // 64))
+    done = 0
+    while done < n and (deadline is None or time.perf_counter() < deadline):
+        kernels.solve_rows(R, nbr, nbr_rank, B, values, weights, penalties, build_edges, rows[done:done + chunk],
+                           best_e, best_q, best_k, edges, through, row_levels)
+        done = min(n, done + chunk)
     results = []
-    for a, sc in enumerate(scenarios):
+    for a in range(A):
+        if done < n:
+            results.append(_complete(C, weights[a], penalties[a], best_e[a], best_q[a], best_k[a],
+                                     edges[a] if build_edges else None, through[a] if build_edges else None,
+                                     n - done, row_levels, t0))
+            continue
         hops = best_k[a].astype(np.int64) + 1
         np.fill_diagonal(hops, 0)
         eff, cap = best_e[a], best_q[a]
@@ -105,13 +140,77 @@ def _solve(scenario, alphas, build_edges):
             e_i, e_j = np.nonzero(edges[a])
             net = [(int(x), int(y)) for x, y in zip(e_i, e_j)]
             between = through[a].sum(axis=0, dtype=np.int64)
-        results.append(MQCEResult(eff, cap, hops, net, int(row_levels.max(initial=0)), seconds,
-                                  "fast", between))
+        results.append(MQCEResult(eff, cap, hops, net, int(row_levels.max(initial=0)), 0.0, "fast", between))
+    seconds = (time.perf_counter() - t0) / A
+    for r in results:
+        r.seconds = seconds
     return results
 
 
-def solve_fast(scenario, build_edges=True) -> MQCEResult:
+def _complete(C, weight, penalty, best_e, best_q, best_k, edges, through, first_done, row_levels, t0):
+    """A time-limited result: pairs (i, j), i < j, are exact when row j ran (j >= first_done); the
+    others take the better of their direct link and their maximum-spanning-tree path (feasible,
+    with upper bound (1 − α)·B_ij; :func:`qnum.solvers.mqce.spanning.tree_fallback`)."""
+    from qnum.solvers.mqce.spanning import tree_fallback
+
+    n = C.shape[0]
+    low = np.tril_indices(n, -1)                  # (j, i) with j > i: the row that traced the pair
+    eff = np.zeros((n, n))
+    cap = np.zeros((n, n))
+    hops = np.zeros((n, n), dtype=np.int64)
+    eff[low], cap[low], hops[low] = best_e[low], best_q[low], best_k[low].astype(np.int64) + 1
+    upper = eff.copy()
+    todo = np.zeros((n, n), dtype=bool)
+    todo[:first_done, :first_done] = True
+    todo = np.triu(todo, 1)
+    fb = tree_fallback(C, weight, penalty, todo)
+    eff, cap, hops = eff.T.copy(), cap.T.copy(), hops.T.copy()     # upper triangle: (i, j), i < j
+    upper = upper.T.copy()
+    eff[todo], cap[todo], hops[todo] = fb["efficiency"][todo], fb["capacitance"][todo], fb["hops"][todo]
+    upper[todo] = weight * fb["bottleneck"][todo]
+    for m in (eff, cap, hops, upper):
+        m += m.T
+    net, between = None, None
+    if edges is not None:
+        link = edges.astype(bool)
+        for i, j in fb["links"]:
+            link[i, j] = True
+        e_i, e_j = np.nonzero(link)
+        net = [(int(x), int(y)) for x, y in zip(e_i, e_j)]
+        between = through.sum(axis=0, dtype=np.int64) + fb["betweenness"]
+    return MQCEResult(eff, cap, hops, net, int(row_levels.max(initial=0)), 0.0, "fast", between, upper)
+
+
+def solve_matrix(capacitance, alpha, hop_penalty, build_edges=True):
+    """Exact per-pair optimum on a bare capacitance matrix (``-inf`` = no link; may be disconnected).
+
+    Unreachable pairs get efficiency and capacitance ``-inf``. Used to score a network design
+    (:func:`qnum.solvers.mqce.baselines.evaluate_network`).
+
+    Examples
+    --------
+    >>> C = np.array([[-np.inf, 1.0, -np.inf], [1.0, -np.inf, -np.inf], [-np.inf, -np.inf, -np.inf]])
+    >>> r = solve_matrix(C, 0.5, 0.0)
+    >>> r.efficiency[0, 1], r.efficiency[0, 2], r.edges
+    (np.float64(0.5), np.float64(-inf), [(0, 1)])
+    """
+    return _solve(capacitance, [1 - alpha], [hop_penalty], build_edges)[0]
+
+
+def solve_fast(scenario, build_edges=True, time_limit=None) -> MQCEResult:
     """Exact optimum of every pair by the pruned hop-indexed DP (module docstring).
+
+    Parameters
+    ----------
+    scenario : RelayScenario
+    build_edges : bool
+        Also build the MQCE network and the betweenness.
+    time_limit : float, optional
+        Seconds; the source rows then run in chunks and the solve stops between chunks once
+        the limit has passed. Pairs not reached take their maximum-spanning-tree path, and
+        ``upper`` holds each pair's bound ((1 − α)·B_ij for those). The first call of a
+        session also loads (or, once after install, compiles) the kernels, which the limit
+        cannot interrupt.
 
     Examples
     --------
@@ -121,7 +220,8 @@ def solve_fast(scenario, build_edges=True) -> MQCEResult:
     >>> r.hops.tolist(), r.edges
     ([[0, 1, 2], [1, 0, 1], [2, 1, 0]], [(0, 1), (1, 2)])
     """
-    return _solve(scenario, [scenario.alpha], build_edges)[0]
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    return _solve(scenario.capacitance, [1 - scenario.alpha], [scenario.hop_penalty], build_edges, deadline)[0]
 
 
 def solve_alpha_sweep(scenario, alphas, build_edges=False) -> list:
@@ -140,11 +240,13 @@ def solve_alpha_sweep(scenario, alphas, build_edges=False) -> list:
     >>> from qnum.networks.relay import random_square
     >>> sc = random_square(30, 10.0, seed=2)
     >>> sweep = solve_alpha_sweep(sc, [0.2, 0.7])
-    >>> all(np.array_equal(r.efficiency, solve_fast(sc.with_alpha(a)).efficiency)
+    >>> all(np.array_equal(r.efficiency, solve_fast(sc.replace(alpha=a)).efficiency)
     ...     for r, a in zip(sweep, [0.2, 0.7]))
     True
     """
-    return _solve(scenario, list(alphas), build_edges)
+    alphas = [float(a) for a in alphas]
+    log1mp = float(np.log1p(-scenario.p_malicious))
+    return _solve(scenario.capacitance, [1 - a for a in alphas], [a * log1mp for a in alphas], build_edges)
 
 
 def optimal_path(scenario, result, i, j):

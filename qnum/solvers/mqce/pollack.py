@@ -7,6 +7,12 @@ authors' code. Every row is multiplied at every level, one row at a time: O(N^3)
 The MQCE network is rebuilt here with vectorized numpy from the stored levels — a second,
 independent implementation of the tie rule the compiled fast solver traces, so tests that
 compare the two networks check both.
+
+Time limit: the iteration stops between levels. After level m every pair's best over paths
+with at most m intermediate nodes is known, and any path with more has efficiency at most
+(1 − α)·B_ij + α·(m + 1)·log(1 − p) (B_ij = the largest bottleneck, read off a maximum
+spanning tree), so the pair's bound is the larger of the two; its point is the better of its
+best level path and its spanning-tree path.
 """
 
 from __future__ import annotations
@@ -21,8 +27,11 @@ from qnum.solvers.mqce.fast import MQCEResult
 BLOCK_BYTES = 1 << 27
 
 
-def solve_pollack(scenario, build_edges=True) -> MQCEResult:
+def solve_pollack(scenario, build_edges=True, time_limit=None) -> MQCEResult:
     """Reference optimum by the plain Pollack iteration (module docstring).
+
+    With ``time_limit`` (seconds) the iteration stops between levels once the limit has
+    passed and the result carries per-pair bounds in ``upper`` (module docstring).
 
     Examples
     --------
@@ -32,6 +41,7 @@ def solve_pollack(scenario, build_edges=True) -> MQCEResult:
     [[0, 1, 2], [1, 0, 1], [2, 1, 0]]
     """
     t0 = time.perf_counter()
+    deadline = None if time_limit is None else t0 + time_limit
     C = scenario.capacitance
     a, pen = scenario.alpha, scenario.hop_penalty
     n = C.shape[0]
@@ -50,6 +60,8 @@ def solve_pollack(scenario, build_edges=True) -> MQCEResult:
                         best_e[i, j], best_q[i, j], best_k[i, j] = e, Q[i, j], m
         if build_edges:
             levels.append(Q.copy())
+        if deadline is not None and time.perf_counter() >= deadline:
+            return _stopped(scenario, best_e, best_q, best_k, levels if build_edges else None, m, t0)
         new = np.empty_like(Q)
         for i in range(n):
             new[i] = np.maximum(Q[i], np.max(np.minimum(C[i][:, None], Q), axis=0))
@@ -74,15 +86,49 @@ def _finish(scenario, best_e, best_q, best_k, levels, k, t0, method):
     return MQCEResult(eff, cap, hops, edges, k, time.perf_counter() - t0, method, between)
 
 
-def optimal_network(C, cap, hops, levels):
+def _stopped(scenario, best_e, best_q, best_k, levels, m, t0):
+    """Result of an iteration stopped after level m (module docstring: point and bounds)."""
+    from qnum.solvers.mqce.spanning import tree_fallback
+
+    C = scenario.capacitance
+    n = C.shape[0]
+    weight, pen = 1 - scenario.alpha, scenario.hop_penalty
+    upper_tri = np.triu(np.ones((n, n), dtype=bool), 1)
+    fb = tree_fallback(C, weight, pen, upper_tri)
+    eff, cap = best_e.copy(), best_q.copy()
+    hops = best_k + 1
+    use_fb = upper_tri & (fb["efficiency"] > eff)
+    upper = np.where(upper_tri, np.maximum(eff, weight * fb["bottleneck"] + (m + 1) * pen), 0.0)
+    eff[use_fb], cap[use_fb], hops[use_fb] = fb["efficiency"][use_fb], fb["capacitance"][use_fb], fb["hops"][use_fb]
+    for a in (eff, cap, hops, upper):
+        low = np.tril_indices(n, -1)
+        a[low] = a.T[low]
+        np.fill_diagonal(a, 0)
+    edges, between = None, None
+    if levels is not None:
+        ii, jj = np.triu_indices(n, 1)
+        edges, between = optimal_network(C, cap, hops, levels, ~use_fb[ii, jj])
+        if use_fb.any():         # the fallback's links and inner nodes of the pairs that use it
+            fb = tree_fallback(C, weight, pen, use_fb)
+            edges = sorted(set(edges) | fb["links"])
+            between = between + fb["betweenness"]
+    return MQCEResult(eff, cap, hops, edges, m, time.perf_counter() - t0, "pollack", between, upper)
+
+
+def optimal_network(C, cap, hops, levels, traced=None):
     """(edges, betweenness): the union of the optimal paths of all pairs i < j, as sorted
     (i, j) with i < j, and per node the count of those paths through it as an intermediate
-    node (each path's inner nodes once; its ends never)."""
+    node (each path's inner nodes once; its ends never).
+
+    ``traced`` (bool per pair of ``numpy.triu_indices(n, 1)``) restricts both to those pairs.
+    """
     n = C.shape[0]
     between = np.zeros(n, dtype=np.int64)
     edge = np.zeros((n, n), dtype=bool)
     # all pairs in parallel: state (cur, j, theta, remaining links)
     ii, jj = np.triu_indices(n, 1)
+    if traced is not None:
+        ii, jj = ii[traced], jj[traced]
     cur = ii.copy()
     theta = cap[ii, jj]
     rem = hops[ii, jj].copy()

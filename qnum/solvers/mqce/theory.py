@@ -71,7 +71,9 @@ def fc_average_capacitance(side, decay_length):
     >>> round(fc_average_capacitance(10.0, 1.0), 4) > 0
     True
     """
-    f = lambda d: float(plob_capacitance(d, decay_length)) * float(square_distance_pdf(d, side))
+    def f(d):
+        return float(plob_capacitance(d, decay_length)) * float(square_distance_pdf(d, side))
+
     a = quad(f, 0, side, limit=200)[0]
     return a + quad(f, side, side * np.sqrt(2), limit=200)[0]
 
@@ -161,7 +163,9 @@ def mst_longest_link(nodes: int, side: float, boundary: bool = True) -> float:
     r_star = np.sqrt(np.log(nodes) / (np.pi * nodes))
     # P(M > r) is negligible beyond a few r*; the disk-area formulas need r < L/2 (N ≳ 20)
     upper = min(0.5, 8 * r_star)
-    tail = lambda r: 1.0 - np.exp(-_expected_isolated(r, nodes))
+    def tail(r):
+        return 1.0 - np.exp(-_expected_isolated(r, nodes))
+
     return float(side * quad(tail, 0, upper, limit=200, points=[r_star])[0])
 
 

@@ -60,7 +60,7 @@ def _rate_matrix(scenario, columns):
                              shape=(scenario.num_pairs, j))
 
 
-def _solve_master(scenario, columns, weights, alpha, keep, scale, solver):
+def _solve_master(scenario, columns, weights, alpha, keep, scale, solver, time_limit=None):
     """Solve the restricted master; returns (probabilities per column, rates, mu or None)."""
     R = _rate_matrix(scenario, columns)
     ncols = R.shape[1]
@@ -74,7 +74,7 @@ def _solve_master(scenario, columns, weights, alpha, keep, scale, solver):
         tau = cp.Variable()
         link = rate >= cp.multiply(weights[keep] / scale, tau)
         prob = cp.Problem(cp.Maximize(tau), cons + [link])
-        status = solve_problem(prob, linear=True, solver=solver)
+        status = solve_problem(prob, linear=True, solver=solver, time_limit=time_limit)
         if p.value is None or link.dual_value is None:
             return None, None, None, status
         mu = np.zeros(scenario.num_pairs)
@@ -83,7 +83,7 @@ def _solve_master(scenario, columns, weights, alpha, keep, scale, solver):
         w_scaled = weights[keep] if alpha == 1.0 else weights[keep] * np.power(scale, 1.0 - alpha)
         w_scaled = w_scaled / np.mean(w_scaled)      # order-1 objective for the conic solver
         prob = cp.Problem(cp.Maximize(cvxpy_utility(rate, alpha, w_scaled)), cons)
-        status = solve_problem(prob, linear=alpha == 0, solver=solver)
+        status = solve_problem(prob, linear=alpha == 0, solver=solver, time_limit=time_limit)
         if p.value is None:
             return None, None, None, status
     probs = np.maximum(np.asarray(p.value).reshape(-1), 0.0)
@@ -110,6 +110,10 @@ def solve_column_generation(scenario, alpha: float, weights, *, tol: float = 1e-
         Pair weights (0 leaves a pair out).
     tol : float
         Target relative gap.
+    time_limit : float, optional
+        Seconds: checked between iterations, and the remaining time is the master
+        solver's own limit. On expiry the last master's point is returned with the best
+        bound so far (message ``"time limit"``).
     columns : {"generate", "all"}
         Generate columns by pricing, or enumerate the whole family at once.
 
@@ -149,28 +153,42 @@ def solve_column_generation(scenario, alpha: float, weights, *, tol: float = 1e-
     message = "iteration cap reached"
     converged = False
     it = 0
-    for it in range(1, max_iter + 1):
-        probs, rates, mu, status = _solve_master(scenario, cols, weights, alpha, keep, scale, solver)
-        if probs is None:
-            message = f"master problem failed: {status}"
+    last = None
+    while it < max_iter:
+        it += 1
+        budget = None if time_limit is None else max(time_limit - (time.perf_counter() - start), 1e-3)
+        result = _solve_master(scenario, cols, weights, alpha, keep, scale, solver, budget)
+        if result[0] is None:
+            out_of_time = time_limit is not None and time.perf_counter() - start > time_limit
+            message = ("time limit" if out_of_time else "master problem failed") + f": {result[3]}"
+            if last is not None:       # the previous master's point and the bound so far stay valid
+                cols, (probs, rates, mu, status) = last
             break
+        probs, rates, mu, status = result
         if math.isinf(alpha):
             objective = float(np.min(rates[keep] / weights[keep]))
-            gains_pair = mu
-            bound = oracle.linear_max(gains_pair)
+            # any μ >= 0 scaled to Σ μ_e w_e = 1 certifies (also a time-limited LP's duals)
+            total = float(mu[keep] @ weights[keep])
+            gains_pair = mu / total if total > 0 else mu
+            bound = oracle.linear_max(gains_pair) if total > 0 else math.inf
         else:
             objective = float(np.sum(weights[keep] * utility(rates[keep], alpha)))
             gains_pair = np.zeros(scenario.num_pairs)
             gains_pair[keep] = weights[keep] * marginal_utility(rates[keep], alpha)
-            bound = objective + oracle.linear_max(gains_pair) - float(gains_pair @ rates)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                bound = objective + oracle.linear_max(gains_pair) - float(gains_pair @ rates)
+        if not math.isfinite(bound):        # a rate at 0 (α > 0): no finite certificate from this point
+            bound = math.inf
         best_bound = min(best_bound, bound)
-        if best_bound - objective <= tol * max(abs(objective), abs(best_bound)):
+        if math.isfinite(objective) and math.isfinite(best_bound) \
+                and best_bound - objective <= tol * max(abs(objective), abs(best_bound)):
             converged = True
             message = "certified gap below tolerance"
             break
-        if time_limit and time.perf_counter() - start > time_limit:
+        if time_limit is not None and time.perf_counter() - start > time_limit:
             message = "time limit"
             break
+        last = ([list(c) for c in cols], result)
         added = 0
         for c in range(S):
             top, _ = oracle.best(gains_pair * scenario.skr[c])

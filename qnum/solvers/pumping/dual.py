@@ -14,7 +14,6 @@ state c costs ``ρ_c = λ_c / a_ce`` per bit/s, so the cheapest states are fille
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from qnum.utility import inverse_marginal_utility, utility

@@ -193,7 +193,7 @@ def solve_separable(a, weights, capacity: int, alpha: float, *, tol: float = 1e-
         budget = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - start))
         y_red, lam, iters, message = _interior_point(
             np.take_along_axis(usable, idx, axis=1), idx, w, capacity, alpha, fixed_rate, bidx, S,
-            tol, max_iter, budget, lambda yv, lv: certify(_scatter(yv, idx, M, S), lv))
+            tol, max_iter, budget, lambda yv, lv, idx=idx: certify(_scatter(yv, idx, M, S), lv))
         total_iterations += iters
         prices = np.zeros(S)
         prices[bidx] = lam
@@ -322,7 +322,8 @@ def _interior_point(a_red, idx, w, capacity, alpha, fixed_rate, bidx, S, tol, ma
     message = "iteration cap reached"
     check_below = 10.0
     iterations = 0
-    for iterations in range(1, max_iter + 1):
+    while iterations < max_iter:
+        iterations += 1
         r = rates(y)
         y_inv, y1 = 1.0 / y, 1.0 - y
         y1_inv = 1.0 / y1

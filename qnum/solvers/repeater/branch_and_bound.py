@@ -19,8 +19,10 @@ Per box, qnum
 Branch and bound splits the box of the route whose envelope overestimates most at
 ``v``. Incumbents (the root's point and every improvement) are polished by SLSQP on the true
 objective (:meth:`_Problem.polished`): on every instance tried this local optimum already is the
-global one, and the branching proves it. When every ``Z_r(v)`` lies where ``Ĝ = G`` (the concave case), the root closes the
-gap and the answer is certified optimal without branching.
+global one, and the branching proves it. When every ``Z_r(v)`` lies where ``Ĝ = G`` (the concave
+case), the root closes the gap and the answer is certified optimal without branching. The search
+stops at the requested relative gap, after ``max_nodes`` boxes, or at the time limit (checked
+between boxes): the incumbent is returned with the largest bound of the boxes still open.
 
 Only routes with ``E > 0`` count: ``Z`` is kept above ``log w_0`` where ``E(w_0) = 0``
 (hashing threshold F = 0.8107 for distillable entanglement), with a relative margin of
@@ -37,7 +39,7 @@ import numpy as np
 from scipy.optimize import brentq, linprog, minimize, nnls
 
 from qnum.networks.repeater import RepeaterScenario
-from qnum.physics.werner import UTILITIES, distillable_derivative, fidelity_from_werner
+from qnum.physics.werner import UTILITIES, distillable_derivative
 from qnum.solution import Solution, Status
 
 
@@ -92,6 +94,7 @@ def inflection(utility: str) -> float:
     --------
     >>> inflection("negativity")
     0.0
+    >>> from qnum.physics.werner import fidelity_from_werner
     >>> round(float(fidelity_from_werner(np.exp(inflection("distillable")))), 3)
     0.969
     """
@@ -261,11 +264,16 @@ def _box_centre(A, lo, hi, y_min):
     return res.x[:L] if res.status == 0 else None
 
 
-def _solve_box(pb: _Problem, box_lo, box_hi):
+def _solve_box(pb: _Problem, box_lo, box_hi, deadline=None):
     """Maximize the envelope objective on the box of log W_r; returns (point, bound).
 
-    The point is ``None`` (bound ``-inf``) when no start converged to a usable point.
+    The point is ``None`` (bound ``-inf``) when no start converged to a usable point. Past
+    ``deadline`` (a ``time.perf_counter()`` value) it skips the remaining starts and the
+    polishing of the dual multipliers: the bound stays valid, only looser.
     """
+    def late():
+        return deadline is not None and time.perf_counter() > deadline
+
     env = [Envelope(pb.utility, a, b, pb.zc) for a, b in zip(box_lo, box_hi)]
     A, d, om, off = pb.A, pb.d, pb.omega, pb.offset
     L, R = A.shape
@@ -316,6 +324,8 @@ def _solve_box(pb: _Problem, box_lo, box_hi):
             best = (v, -res.fun)
 
     for v0 in starts:
+        if best is not None and late():
+            break
         attempt(v0)
     if best is None:
         # the uniform starts can miss boxes narrowed on several routes: start from the
@@ -341,9 +351,11 @@ def _solve_box(pb: _Problem, box_lo, box_hi):
         val, gr = linearized_dual(m[:L], m[L:L + R], m[L + R:], c_u, c_y, d, A, lo, hi, y_min)
         return val, gr
 
-    res = minimize(dual, m0, jac=True, method="L-BFGS-B",
-                   bounds=[(1e-300, None)] * L + [(0, None)] * (2 * R), options={"maxiter": 500, "ftol": 1e-16, "gtol": 1e-12})
-    bound = const + min(dual(m0)[0], float(res.fun))
+    bound = const + dual(m0)[0]
+    if not late():
+        res = minimize(dual, m0, jac=True, method="L-BFGS-B", bounds=[(1e-300, None)] * L + [(0, None)] * (2 * R),
+                       options={"maxiter": 500, "ftol": 1e-16, "gtol": 1e-12})
+        bound = min(bound, const + float(res.fun))
     return v, bound
 
 
@@ -354,52 +366,93 @@ def _better_incumbent(pb: _Problem, v, value):
     return (w, wv) if wv > value else (v, value)
 
 
+def _quick_point(pb: _Problem, fidelity: float = 0.97):
+    """A point without any solve, and a bound without any solve: equal rate shares at one
+    link fidelity (``-inf`` utility if that fidelity is too low for a route), and
+    ``Σ_r ω_r log min_{l ∈ r} d_l`` (``x_r ≤ d_l`` on each of its links and ``E ≤ 1``)."""
+    L, R = pb.A.shape
+    y = np.full(L, np.log((4.0 * fidelity - 1.0) / 3.0))
+    share = pb.d * (1.0 - np.exp(y)) / np.maximum(pb.A.sum(axis=1), 1.0)
+    x = np.min(np.where(pb.A > 0, share[:, None], np.inf), axis=0)
+    v = pb.repaired(np.concatenate([np.log(x), y]))
+    bound = float(pb.omega @ np.log(np.min(np.where(pb.A > 0, pb.d[:, None], np.inf), axis=0)))
+    return v, pb.true_value(v[:R], v[R:]), bound
+
+
 def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_s=120.0) -> Solution:
     """Global optimum of a QNUM scenario with a certified bound (branch and bound on ``Z_r``).
 
-    Status OPTIMAL when the relative gap reaches ``rel_gap``; FEASIBLE with the proven
-    bound otherwise (limits reached, or a box whose local solve failed is still open);
-    ERROR if the root problem's local solve fails; INFEASIBLE when decoherence alone keeps a
-    route below the utility's threshold (without decoherence every route reaches positive
-    utility with a small enough rate at a high enough fidelity).
+    Status OPTIMAL (termination ``converged``) when the relative gap reaches ``rel_gap``;
+    TIME_LIMIT (``time_limit``) with the incumbent and the largest bound of the boxes still
+    open when ``time_limit_s`` expires (checked between boxes, and inside the root: if it
+    expires before the root box is solved, the point is equal shares at F = 0.97 and the
+    bound ``Σ ω_r log min_{l ∈ r} d_l``); FEASIBLE (``node_limit``) after ``max_nodes`` boxes,
+    or (``stalled``) when a box whose local solve failed is the one left open; ERROR if the
+    root problem's local solve fails; INFEASIBLE when decoherence alone keeps a route below
+    the utility's threshold (without decoherence every route reaches positive utility with a
+    small enough rate at a high enough fidelity).
+
+    Values: ``rates`` and ``fidelity`` by route name, ``werner`` by link name, ``nodes``.
 
     Examples
     --------
     >>> from qnum.networks.repeater import two_user
     >>> s = solve_global(two_user())
-    >>> str(s.status), round(s.objective, 4), s.relative_gap < 1e-6
-    ('optimal', 6.4217, True)
+    >>> str(s.status), s.termination, round(s.objective, 4), s.relative_gap < 1e-6
+    ('optimal', 'converged', 6.4217, True)
+    >>> round(s.values["rates"]["route0"], 2), round(s.values["fidelity"]["route1"], 4)
+    (58.1, 0.9112)
     """
     t0 = time.perf_counter()
+    deadline = t0 + time_limit_s
     pb = _Problem.of(sc)
     R = len(sc.routes)
+
+    def result(status, termination, v, value, bound, nodes, message):
+        values = {} if v is None else {**sc.labelled(np.exp(v[:R]), np.exp(v[R:])), "nodes": nodes}
+        return Solution(status=status, objective=None if v is None else value, bound=bound, values=values,
+                        solver="qnum-envelope-bb", seconds=time.perf_counter() - t0, message=message,
+                        termination=termination)
+
     # boxes are over log W_r = Z_r + offset_r: above z0 for positive utility, at most offset_r
     lo0, hi0 = np.full(R, pb.z0), pb.offset.copy()
     dead = pb.dead_routes_message()
     if dead:
-        return Solution(status=Status.INFEASIBLE, objective=None, bound=None, values={},
-                        solver="qnum-envelope-bb", seconds=time.perf_counter() - t0, message=dead)
-    v, ub = _solve_box(pb, lo0, hi0)
+        return result(Status.INFEASIBLE, "infeasible", None, None, None, 0, dead)
+    if time.perf_counter() > deadline:
+        v, value, bound = _quick_point(pb)
+        return result(Status.TIME_LIMIT, "time_limit", v if np.isfinite(value) else None, value, bound, 0,
+                      f"time limit {time_limit_s:g} s reached before the root box: equal shares at F = 0.97 "
+                      "and the bound sum_r w_r log min_l d_l")
+    v, ub = _solve_box(pb, lo0, hi0, deadline)
     if v is None:
         # the problem itself is always feasible (tiny rates at high fidelity), so this is a
         # failure of the local solver, reported as such rather than as infeasibility
-        return Solution(status=Status.ERROR, objective=None, bound=ub, values={},
-                        solver="qnum-envelope-bb", seconds=time.perf_counter() - t0,
-                        message="the root envelope problem did not converge")
+        return result(Status.ERROR, "solver_error", None, None, None, 1, "the root envelope problem did not converge")
     # the incumbent: the root's point polished on the true objective (a local optimum, often
     # the global one — the branching below proves how close)
     v = pb.repaired(v)
-    best_v, best_f = _better_incumbent(pb, v, pb.true_value(v[:R], v[R:]))
+    best_v, best_f = v, pb.true_value(v[:R], v[R:])
+    if time.perf_counter() <= deadline:
+        best_v, best_f = _better_incumbent(pb, v, best_f)
     heap = [(-ub, 0, lo0, hi0, v)]
     counter, nodes = 1, 1
     bound = best_f   # if every box gets pruned, nothing beats the incumbent
+    termination = "converged"
     while heap:
         neg_ub, _, lo, hi, v = heapq.heappop(heap)
         bound = -neg_ub   # best-first: the popped box has the largest bound still open
         if bound - best_f <= rel_gap * max(abs(best_f), abs(bound)):
             break
-        if v is None or nodes >= max_nodes or time.perf_counter() - t0 > time_limit_s:
-            break   # limits, or an unsolved box: stop with the honest bound
+        if v is None:
+            termination = "stalled"     # an unsolved box: stop with the honest bound
+            break
+        if nodes >= max_nodes:
+            termination = "node_limit"
+            break
+        if time.perf_counter() > deadline:
+            termination = "time_limit"
+            break
         Z = pb.A.T @ v[R:] + pb.offset
         overest = np.array([float(Envelope(pb.utility, a, b, pb.zc).value(z)[0])
                             for a, b, z in zip(lo, hi, Z)])
@@ -410,7 +463,7 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
         for a, b in ((lo[r], cut), (cut, hi[r])):
             clo, chi = lo.copy(), hi.copy()
             clo[r], chi[r] = a, b
-            cv, cub = _solve_box(pb, clo, chi)
+            cv, cub = _solve_box(pb, clo, chi, deadline)
             nodes += 1
             if cv is None:
                 # unsolved box: keep it open with its parent's bound (dropping it would be unsound)
@@ -428,11 +481,11 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
     else:
         bound = best_f
     bound = max(bound, best_f)
-    u, y = best_v[:R], best_v[R:]
-    W = np.exp(pb.A.T @ y + pb.offset)
     gap_ok = bound - best_f <= rel_gap * max(abs(best_f), abs(bound))
-    return Solution(status=Status.OPTIMAL if gap_ok else Status.FEASIBLE, objective=best_f, bound=bound,
-                    values={"rates": np.exp(u).tolist(), "werner": dict(zip(sc.link_names, np.exp(y).tolist())),
-                            "fidelity": fidelity_from_werner(W).tolist(), "nodes": nodes},
-                    solver="qnum-envelope-bb", seconds=time.perf_counter() - t0,
-                    message=f"{nodes} boxes; envelope bound over route log-Werner sums")
+    if gap_ok:
+        status, termination = Status.OPTIMAL, "converged"
+    else:
+        status = Status.TIME_LIMIT if termination == "time_limit" else Status.FEASIBLE
+    return result(status, termination, best_v, best_f, bound, nodes,
+                  f"{nodes} boxes; envelope bound over route log-Werner sums"
+                  + ("" if gap_ok else f"; stopped ({termination}) above the requested relative gap {rel_gap:g}"))

@@ -17,13 +17,15 @@ import time
 import numpy as np
 
 from qnum.networks.repeater import RepeaterScenario, from_links
-from qnum.physics.werner import fidelity_from_werner
 from qnum.solution import Solution, Status
 from qnum.solvers.repeater.branch_and_bound import _Problem
 
 
 def solve_local(scenario: RepeaterScenario) -> Solution:
-    """Local optimum of a scenario (no bound); status INFEASIBLE when no start reaches E > 0.
+    """Local optimum of a scenario (no bound, termination ``no_bound``); status INFEASIBLE when
+    no start reaches E > 0 (which proves nothing either).
+
+    Values: ``rates`` and ``fidelity`` by route name, ``werner`` by link name.
 
     Examples
     --------
@@ -49,14 +51,11 @@ def solve_local(scenario: RepeaterScenario) -> Solution:
     if not np.isfinite(value):
         return Solution(status=Status.INFEASIBLE, objective=None, bound=None, values={},
                         solver="scipy-slsqp", seconds=sec,
-                        message="no start reached positive utility on every route")
-    W = np.exp(A.T @ v[R:] + pb.offset)
+                        message="no start reached positive utility on every route", termination="no_bound")
     return Solution(status=Status.FEASIBLE, objective=value, bound=None,
                     message="local SLSQP solve in log variables; no certified bound",
-                    values={"rates": np.exp(v[:R]).tolist(),
-                            "werner": dict(zip(scenario.link_names, np.exp(v[R:]).tolist())),
-                            "fidelity": fidelity_from_werner(W).tolist()},
-                    solver="scipy-slsqp", seconds=sec)
+                    values=scenario.labelled(np.exp(v[:R]), np.exp(v[R:])),
+                    solver="scipy-slsqp", seconds=sec, termination="no_bound")
 
 
 def solve_qnum(links, routes, utility="distillable", **physics) -> Solution:

@@ -37,6 +37,7 @@ import numpy as np
 
 from qnum.networks.repeater import RepeaterScenario
 from qnum.solvers.repeater.branch_and_bound import log_utility
+from qnum.solvers.repeater.primaldual import DynamicsRun, _Recorder
 
 VARIANTS = ("exact", "local")
 
@@ -76,8 +77,8 @@ def _delay_tables(routes, delta):
 
 
 def qprimaldual_messages(scenario: RepeaterScenario, iters=20000, a=0.001, b=0.5, hop_delay=0,
-                         variant="exact", pi_gain=0.0, scale_steps=True, trace=None, trace_every=100):
-    """Run the message-level dynamics; returns ``(utility, rates, werner)`` at the last slot.
+                         variant="exact", pi_gain=0.0, scale_steps=True, record_every=None) -> DynamicsRun:
+    """Run the message-level dynamics; returns a :class:`~qnum.solvers.repeater.primaldual.DynamicsRun`.
 
     Parameters
     ----------
@@ -92,15 +93,16 @@ def qprimaldual_messages(scenario: RepeaterScenario, iters=20000, a=0.001, b=0.5
     variant : {"exact", "local"}
     pi_gain : float
         Proportional gain ``k_P`` of the price controller (0: plain integral update).
-    trace : list, optional
-        Receives ``(slot, utility, max relative capacity violation)`` every ``trace_every``.
+    record_every : int, optional
+        Slots between recorded iterates (None: the last one only); the history holds the
+        utility, the normalized capacity overshoot, the rates and the Werner parameters.
 
     Examples
     --------
     >>> from qnum.networks.repeater import two_user
-    >>> U, x, w = qprimaldual_messages(two_user(), iters=20000)
-    >>> round(U, 3)
-    6.422
+    >>> run = qprimaldual_messages(two_user(), iters=20000)
+    >>> round(run.utility, 3), run.times.tolist()
+    (6.422, [20000])
     """
     if variant not in VARIANTS:
         raise ValueError(f"variant = {variant!r}: must be one of {', '.join(VARIANTS)}")
@@ -123,13 +125,12 @@ def qprimaldual_messages(scenario: RepeaterScenario, iters=20000, a=0.001, b=0.5
     u, y, lam = np.zeros(R), np.full(L, -0.05), np.full(L, 100.0)
     U_hist, Y_hist, P_hist = np.tile(u, (H, 1)), np.tile(y, (H, 1)), np.tile(lam / d, (H, 1))
     excess_prev = np.zeros(L)
+    rec = _Recorder(d, A, om, off, scenario.utility, iters, record_every)
+    if record_every is not None or iters == 0:
+        rec.add(0, u, y)
     for t in range(iters):
         now = t % H
         Y_hist[now], P_hist[now] = y, lam / d          # start-of-slot link state
-        if trace is not None and t % trace_every == 0:
-            g, _ = log_utility(scenario.utility, A.T @ y + off)
-            load = (A @ np.exp(u)) / (d * (1 - np.exp(y)))
-            trace.append((t, float(om @ (u + g)), float(np.max(load) - 1.0)))
         # sources: path prices from the ACKs
         path_price = np.zeros(R)
         np.add.at(path_price, price[:, 0], P_hist[(now - price[:, 2]) % H, price[:, 1]])
@@ -152,5 +153,6 @@ def qprimaldual_messages(scenario: RepeaterScenario, iters=20000, a=0.001, b=0.5
         excess = arriving / d + np.exp(y) - 1.0
         lam = np.maximum(0.0, lam + b * excess + pi_gain * (excess - excess_prev))
         excess_prev = excess
-    g, _ = log_utility(scenario.utility, A.T @ y + off)
-    return float(om @ (u + g)), np.exp(u), np.exp(y)
+        if rec.wants(t + 1):
+            rec.add(t + 1, u, y)
+    return rec.run()

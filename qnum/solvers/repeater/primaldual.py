@@ -15,14 +15,68 @@ function iterate for iterate at zero latency.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from qnum.solvers.repeater.branch_and_bound import log_utility
 
 
-def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable", trace=None,
-                trace_every=100, latency=0, log_decay=None):
-    """Run the dynamics for ``utility``; returns ``(utility value, rates, werner)``.
+@dataclass(frozen=True)
+class DynamicsRun:
+    """What a run of the QPrimalDual dynamics returns: the last iterate and its recorded history.
+
+    Attributes
+    ----------
+    utility : float
+        ``Σ_r ω_r log(x_r E(W_r))`` at the last iterate (``-inf`` if a route's ``E <= 0``).
+    rates, werner : numpy.ndarray
+        Last iterate: rates per route, Werner parameters per link.
+    times : numpy.ndarray of int, shape (T,)
+        Iterations recorded: 0 (the start), every ``record_every``-th, and the last one.
+    objective, violations : numpy.ndarray, shape (T,)
+        Utility and normalized capacity overshoot ``max(0, max_l Σ_{r ∋ l} x_r / d_l + w_l − 1)``
+        at those iterations.
+    rates_history, werner_history : numpy.ndarray, shapes (T, R) and (T, L)
+    """
+
+    utility: float
+    rates: np.ndarray
+    werner: np.ndarray
+    times: np.ndarray
+    objective: np.ndarray
+    violations: np.ndarray
+    rates_history: np.ndarray
+    werner_history: np.ndarray
+
+
+class _Recorder:
+    """Collects (iteration, utility, overshoot, rates, werner) at the recorded iterations."""
+
+    def __init__(self, d, A, om, off, utility, iters, record_every):
+        self.d, self.A, self.om, self.off, self.utility = d, A, om, off, utility
+        self.iters, self.every = iters, record_every
+        self.rows = []
+
+    def wants(self, t: int) -> bool:
+        return t == self.iters or (self.every is not None and t % self.every == 0)
+
+    def add(self, t, u, y):
+        with np.errstate(over="ignore", invalid="ignore"):
+            g, _ = log_utility(self.utility, self.A.T @ y + self.off)
+            x, w = np.exp(u), np.exp(y)
+            over = float(np.max(self.A @ x / self.d + w - 1.0))
+        self.rows.append((t, float(self.om @ (u + g)), max(over, 0.0) if np.isfinite(over) else np.inf, x, w))
+
+    def run(self) -> DynamicsRun:
+        t, obj, viol, x, w = zip(*self.rows)
+        return DynamicsRun(obj[-1], x[-1], w[-1], np.array(t), np.array(obj), np.array(viol), np.array(x),
+                           np.array(w))
+
+
+def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable", record_every=None,
+                latency=0, log_decay=None) -> DynamicsRun:
+    """Run the dynamics for ``utility``; returns a :class:`DynamicsRun`.
 
     ``latency`` (iterations) models the classical messages: a route controller sees its
     path price, and a link controller the routes' marginal utilities ``g'(Z_r)``, as they
@@ -36,8 +90,8 @@ def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable",
     :attr:`qnum.networks.repeater.RepeaterScenario.route_log_decay`) makes the dynamics
     decoherence-aware: routes use ``W_r = e^{log_decay_r} Π w_l``.
 
-    If ``trace`` is a list, ``(iteration, utility, max relative capacity violation)`` is
-    appended to it every ``trace_every`` iterations (for convergence plots).
+    ``record_every`` (iterations; None: the last iterate only) sets the history kept in the
+    returned run (for convergence plots).
 
     Examples
     --------
@@ -45,9 +99,9 @@ def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable",
     >>> from qnum.physics.werner import link_capacity_scale
     >>> d = np.full(3, float(link_capacity_scale(2.0)))
     >>> A = np.array([[1, 0], [0, 1], [1, 1.0]])
-    >>> U, x, w = qprimaldual(d, A, np.ones(2), iters=20000)
-    >>> round(U, 3)
-    6.422
+    >>> run = qprimaldual(d, A, np.ones(2), iters=20000, record_every=5000)
+    >>> round(run.utility, 3), run.times.tolist()
+    (6.422, [0, 5000, 10000, 15000, 20000])
     """
     d = np.asarray(d, float)
     A = np.asarray(A, float)
@@ -60,11 +114,10 @@ def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable",
     from collections import deque
     prices = deque(maxlen=latency + 1)     # path prices sum_l lambda_l / d_l, oldest first
     marginals = deque(maxlen=latency + 1)  # g'(Z_r) per route
-    for it in range(iters):
-        if trace is not None and it % trace_every == 0:
-            g, _ = log_utility(utility, A.T @ y + off)
-            load = (A @ np.exp(u)) / (d * (1 - np.exp(y)))
-            trace.append((it, float(om @ (u + g)), float(np.max(load) - 1.0)))
+    rec = _Recorder(d, A, om, off, utility, iters, record_every)
+    if record_every is not None or iters == 0:
+        rec.add(0, u, y)
+    for it in range(1, iters + 1):
         g, dg = log_utility(utility, A.T @ y + off)
         marginals.append(np.where(np.isfinite(g), dg, 5.0))   # below E = 0: push fidelity up
         prices.append(A.T @ (lam / d))
@@ -72,5 +125,6 @@ def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable",
         u = u + a * (om - path_price * np.exp(u))
         y = np.minimum(y + a * (A @ (om * gz) - lam * np.exp(y)), -1e-6)
         lam = np.maximum(0.0, lam + b * ((A @ np.exp(u)) / d + np.exp(y) - 1.0))
-    g, _ = log_utility(utility, A.T @ y + off)
-    return float(om @ (u + g)), np.exp(u), np.exp(y)
+        if rec.wants(it):
+            rec.add(it, u, y)
+    return rec.run()

@@ -254,7 +254,17 @@ class OnlineRouter:
 def run_events(net, events, policy="dser", physics=None, n_cap=None):
     """Process ``[{"op": "add"|"delete", "users": [a, b], "qos": float}]`` in order.
 
-    Returns the router and per-event records (case, total key rate, served after it).
+    Returns the router and per-event records: the router's own record of the event (case,
+    reason, channel pairs, reconfigured requests), ``index`` (0-based), ``t``, ``served``,
+    ``total_key_rate`` and ``allocation`` (:meth:`OnlineRouter.allocation` after the event).
+
+    Examples
+    --------
+    >>> from qnum.networks.optical import dser_network, network_from_dict
+    >>> net = network_from_dict(dser_network("WSS", "OS", n_pairs=4))
+    >>> router, records = run_events(net, [{"op": "add", "users": ["u1", "u3"], "qos": 1e5}])
+    >>> records[0]["case"], list(records[0]["allocation"])
+    ('satisfaction', [('u1', 'u3')])
     """
     router = OnlineRouter(net, policy, physics, n_cap)
     trace = []
@@ -265,6 +275,7 @@ def run_events(net, events, policy="dser", physics=None, n_cap=None):
             rec = router.delete(tuple(ev["users"]))
         alloc = router.allocation()
         rec = {"index": i, "t": ev.get("t", i), **{k: v for k, v in rec.items()},
-               "served": len(alloc), "total_key_rate": sum(a["key_rate"] for a in alloc.values())}
+               "served": len(alloc), "total_key_rate": sum(a["key_rate"] for a in alloc.values()),
+               "allocation": alloc}
         trace.append(rec)
     return router, trace
