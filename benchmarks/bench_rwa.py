@@ -106,7 +106,8 @@ def nsfnet_study(out: Path, seeds=range(20)) -> None:
     """Optimum vs DSER vs FRFS on the final active sets of random NSFNet-fabric instances."""
     from qnum.families.rwa import bench_metrics
     from qnum.networks.optical import nsfnet_network
-    lines = ["| fabric | seed | active | served opt / dser / frfs | key rate opt | dser | frfs | jain opt / dser / frfs | ILP s |",
+    lines = ["| fabric | seed | active | served opt / dser / frfs | key rate opt | dser | frfs "
+             "| jain opt / dser / frfs | ILP s |",
              "|---|---|---|---|---|---|---|---|---|"]
     summary = {}
     for switch in ("WSS", "OS"):
@@ -122,7 +123,8 @@ def nsfnet_study(out: Path, seeds=range(20)) -> None:
             acc["opt"] += opt["served"]
             for p in ("dser", "frfs"):
                 acc[p] += on[p]["served"]
-                acc["rate_" + p].append(on[p]["total_key_rate"] / opt["total_key_rate"] if opt["total_key_rate"] else 1.0)
+                ratio = on[p]["total_key_rate"] / opt["total_key_rate"] if opt["total_key_rate"] else 1.0
+                acc["rate_" + p].append(ratio)
             lines.append(f"| {switch} | {s} | {len(sc.active_requests())} | {opt['served']} / {on['dser']['served']} / "
                          f"{on['frfs']['served']} | {opt['total_key_rate']:.4g} | {on['dser']['total_key_rate']:.4g} | "
                          f"{on['frfs']['total_key_rate']:.4g} | {opt['jain']:.2f} / {on['dser']['jain']:.2f} / "

@@ -161,7 +161,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_solve_arguments(comp, plugins)
 
     bench = sub.add_parser("bench", help="every family's built-in instances: optimum vs online, table + plots")
-    bench.add_argument("families", nargs="*", help=f"kinds to run (default: all of {', '.join(p.KIND for p in plugins)})")
+    every = ", ".join(p.KIND for p in plugins)
+    bench.add_argument("families", nargs="*", help=f"kinds to run (default: all of {every})")
     bench.add_argument("--json", action="store_true", help="print a JSON list of rows on stdout")
     bench.add_argument("--out", default="qnum-bench", help="directory for plots (default ./qnum-bench)")
     bench.add_argument("--no-plots", action="store_true", help="do not write plots")
@@ -187,7 +188,8 @@ def _add_sweep_parsers(sub) -> None:
                        help="where runs execute (default processes; dask with --scheduler/--dask-local)")
     sweep.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     sweep.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://host:port")
-    sweep.add_argument("--dask-local", type=int, default=None, metavar="N", help="start a Dask LocalCluster of N workers")
+    sweep.add_argument("--dask-local", type=int, default=None, metavar="N",
+                       help="start a Dask LocalCluster of N workers")
     sweep.add_argument("--time-limit", type=float, default=None, help="seconds per run (over it: status timeout)")
     sweep.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="progress bar on stderr (default: when stderr is a terminal)")

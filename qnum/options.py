@@ -160,7 +160,7 @@ def check_solve_options(kind: str, methods: dict, method: str, tol, time_limit, 
     >>> check_solve_options("demo", methods, "exact", None, 5.0, {})
     Traceback (most recent call last):
     ...
-    qnum.errors.OptionError: time_limit = 5.0: method 'exact' of kind 'demo' does not honour a time limit; methods that do: auto
+    qnum.errors.OptionError: time_limit = 5.0: method 'exact' of kind 'demo' does not honour a time limit; ...
     """
     if not isinstance(method, str) or method not in methods:
         raise OptionError("method", method, f"kind {kind!r} has methods {', '.join(methods)}")

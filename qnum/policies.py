@@ -24,9 +24,10 @@ import importlib
 import importlib.util
 import inspect
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from qnum.errors import OptionError
 
@@ -57,7 +58,7 @@ def as_policy(obj) -> UserPolicy:
     >>> as_policy(42)
     Traceback (most recent call last):
     ...
-    qnum.errors.OptionError: policy = 42: must be a built-in policy name, a function decide(observation), or an object with a decide(observation) method
+    qnum.errors.OptionError: policy = 42: must be a built-in policy name, a function decide(observation), ...
     """
     if isinstance(obj, UserPolicy):
         return obj
@@ -65,8 +66,8 @@ def as_policy(obj) -> UserPolicy:
         try:
             obj = obj()
         except TypeError as exc:
-            raise OptionError("policy", obj.__name__, f"a policy class must be constructible without arguments ({exc})") \
-                from None
+            raise OptionError("policy", obj.__name__,
+                              f"a policy class must be constructible without arguments ({exc})") from None
     decide = getattr(obj, "decide", None)
     if callable(decide):
         name = getattr(obj, "name", None) or type(obj).__name__

@@ -13,7 +13,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-
 #: why a solve stopped (``Solution.termination``)
 TERMINATIONS = ("converged", "time_limit", "iteration_limit", "node_limit", "infeasible", "unbounded",
                 "solver_error", "no_bound", "stalled")
@@ -136,7 +135,8 @@ class Solution:
     def __repr__(self) -> str:
         def num(x):
             return "None" if x is None else f"{x:.8g}"
-        return (f"Solution(kind={self.family!r}, status={Status(self.status).value!r}, objective={num(self.objective)}, "
+        return (f"Solution(kind={self.family!r}, status={Status(self.status).value!r}, "
+                f"objective={num(self.objective)}, "
                 f"bound={num(self.bound)}, relative_gap={num(self.relative_gap)}, solver={self.solver!r}, "
                 f"values=[{', '.join(self.values)}])")
 

@@ -186,3 +186,45 @@ def test_argparse_errors_are_one_line(capsys):
         main(["solve"])
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and err.count("\n") == 1 and err.startswith("qnum: error: ")
+
+
+# -- every method and every policy through the family's independent validator -----------------------
+
+def _instances(kind, count=2):
+    return list(family(kind).bench_instances().items())[:count]
+
+
+METHOD_CASES = [(kind, method, name) for kind in kinds() for method in family(kind).METHODS
+                for name, _ in _instances(kind)]
+
+
+@pytest.mark.parametrize("kind, method, instance", METHOD_CASES, ids=[f"{k}-{m}-{i}" for k, m, i in METHOD_CASES])
+def test_every_method_returns_a_point_its_family_validator_accepts(kind, method, instance):
+    plugin = family(kind)
+    sc = dict(_instances(kind))[instance]
+    spec = plugin.METHODS[method]
+    sol = qnum.solve(sc, method, **({"time_limit": 60.0} if "time_limit" in spec.honours else {}))
+    assert sol.family == kind and sol.objective is not None, sol.message
+    objective, problems = plugin.validate_point(sc, sol.values)
+    assert problems == []
+    assert objective == pytest.approx(sol.objective, rel=1e-7, abs=1e-9)      # re-derivable from the point
+    if spec.certified:
+        assert sol.bound is not None and sol.bound >= sol.objective - 1e-9 * max(1.0, abs(sol.objective))
+
+
+POLICY_CASES = [(kind, policy) for kind in kinds() for policy in family(kind).POLICIES]
+
+
+@pytest.mark.parametrize("kind, policy", POLICY_CASES, ids=[f"{k}-{p}" for k, p in POLICY_CASES])
+def test_every_policy_ends_at_a_point_its_family_validator_scores_alike(kind, policy):
+    plugin = family(kind)
+    name, sc = _instances(kind, 1)[0]
+    options = {k: v for k, v in LIGHT[kind].items() if plugin.SIMULATE_OPTIONS[k].applies(policy)}
+    tr = qnum.simulate(sc, policy, **options)
+    objective, problems = plugin.validate_point(sc, tr.final)
+    if math.isfinite(tr.final_objective):
+        assert objective == pytest.approx(tr.final_objective, rel=1e-7, abs=1e-9)
+    if tr.feasible and kind != "qnum":
+        assert problems == []
+    if kind == "qnum":   # QPrimalDual's final point may overshoot a little: feasible means <= 1e-3
+        assert (not plugin.validate_point(sc, tr.final, capacity_tol=1e-3)[1]) == tr.feasible

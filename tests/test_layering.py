@@ -104,8 +104,15 @@ def test_a_pumping_solve_imports_no_other_family_machinery():
 def test_a_bad_kind_is_reported_without_importing_solvers(tmp_path):
     path = tmp_path / "bad.json"
     path.write_text('{"kind": "pumpin"}')
-    code = ("import sys\nfrom qnum.cli import main\nrc = main(['solve', %r])\n"
-            "print(rc, [m for m in ('pyomo', 'numba', 'cvxpy', 'pyscipopt') if m in sys.modules])" % str(path))
+    code = (f"import sys\nfrom qnum.cli import main\nrc = main(['solve', {str(path)!r}])\n"
+            "print(rc, [m for m in ('pyomo', 'numba', 'cvxpy', 'pyscipopt') if m in sys.modules])")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "2 []"
     assert proc.stderr.strip() == "qnum: error: kind = 'pumpin': must be one of pumping, rwa, mqce, qnum"
+
+
+def test_the_code_is_clean_under_the_projects_ruff_configuration():
+    root = ROOT.parent
+    proc = subprocess.run([sys.executable, "-m", "ruff", "check", "qnum", "tests", "benchmarks"], cwd=root,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:]

@@ -39,6 +39,10 @@ defines, at top level:
     Simulate options the bench passes (e.g. ``slots`` for slotted families, nothing for designs).
 ``SWEEP_BUILDERS`` : dict of str -> function
     Builders a sweep's ``base.builder`` can name (keyword arguments -> scenario dict).
+``validate_point(scenario, point) -> (objective, problems)``
+    The family's independent validator of a labelled point (a Solution's ``values`` or a
+    Trace's ``final``): the objective recomputed from the point by code the solvers do not
+    share, and the list of every constraint the point violates (empty when feasible).
 ``EXAMPLE_POLICY`` : str
     The shipped worked example of a user policy (``"qnum.examples.<module>:<Name>"``).
 
@@ -66,7 +70,8 @@ FAMILY_MODULES = {
 #: attributes every plug-in must define (checked when it is loaded)
 REQUIRED = ("KIND", "DESCRIPTION", "SCENARIO_TYPE", "OBJECTIVE", "TIME_AXIS", "METHODS", "POLICIES",
             "SIMULATE_OPTIONS", "POLICY_PROTOCOL", "solve", "simulate", "solution_json", "trace_json",
-            "bench_instances", "BENCH_METHODS", "BENCH_POLICIES", "BENCH_SIMULATE_OPTIONS", "SWEEP_BUILDERS", "EXAMPLE_POLICY")
+            "bench_instances", "BENCH_METHODS", "BENCH_POLICIES", "BENCH_SIMULATE_OPTIONS", "SWEEP_BUILDERS",
+            "EXAMPLE_POLICY", "validate_point")
 
 _LOADED: dict = {}
 

@@ -411,6 +411,65 @@ def BENCH_SIMULATE_OPTIONS(slots, seed) -> dict:  # noqa: N802 - the protocol's 
     return {}
 
 
+def validate_point(scenario, point: dict) -> tuple:
+    """Independent check of a labelled point (a Solution's ``values`` or a Trace's ``final``).
+
+    Returns ``(objective, problems)``: the mean efficiency recomputed pair by pair from the
+    reported capacitance and hops, E = (1 − α)·C + α·(hops − 1)·log(1 − p), and every
+    violation: an efficiency that differs from that, a network link that is not a fiber link,
+    a pair whose (C, hops) no path of the returned network achieves (a breadth-first search over
+    the network's links with capacitance ≥ C must reach the pair within ``hops`` links).
+
+    Examples
+    --------
+    >>> sc = random_square(8, 4.0, seed=2)
+    >>> sol = solve(sc, "fast")
+    >>> objective, problems = validate_point(sc, sol.values)
+    >>> problems, objective == sol.objective
+    ([], True)
+    """
+    C = scenario.capacitance
+    n = scenario.nodes
+    problems = []
+    links = [tuple(e) for e in point["edges"]]
+    adjacency = {v: [] for v in range(n)}
+    for a, b in links:
+        if not (0 <= a < n and 0 <= b < n) or a == b or not np.isfinite(C[a, b]):
+            problems.append(f"edge {(a, b)}: not a fiber link")
+            continue
+        adjacency[a].append(b)
+        adjacency[b].append(a)
+    effs = []
+    for i, j in scenario.pairs:
+        e, c, h = point["efficiency"][(i, j)], point["capacitance"][(i, j)], point["hops"][(i, j)]
+        effs.append(e)
+        if not math.isfinite(e):
+            continue
+        expected = (1 - scenario.alpha) * c + scenario.hop_penalty * (h - 1)
+        if not math.isclose(e, expected, rel_tol=1e-12, abs_tol=1e-12):
+            problems.append(f"pair {(i, j)}: efficiency {e!r} but capacitance and hops give {expected!r}")
+        if _hops_within(adjacency, C, i, j, c) > h:
+            problems.append(f"pair {(i, j)}: no path of the network reaches capacitance {c!r} in {h} links")
+    return float(np.mean(effs)), problems
+
+
+def _hops_within(adjacency, C, i, j, threshold) -> float:
+    """Fewest links from i to j over links of capacitance >= threshold (inf when unreachable)."""
+    seen, frontier, depth = {i}, [i], 0
+    while frontier:
+        if j in seen:
+            return depth
+        depth += 1
+        nxt = []
+        for u in frontier:
+            for v in adjacency[u]:
+                if v not in seen and C[u, v] >= threshold:
+                    seen.add(v)
+                    nxt.append(v)
+        frontier = nxt
+    return depth if j in seen else math.inf
+
+
 def bench_metrics(scenario, result) -> dict:
     """Extra bench columns: average capacitance, average hops, links of the network.
 

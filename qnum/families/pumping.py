@@ -256,6 +256,57 @@ def BENCH_SIMULATE_OPTIONS(slots: int, seed: int) -> dict:  # noqa: N802 - a pro
     return {"slots": slots, "seed": seed}
 
 
+def validate_point(scenario: PumpingScenario, point: dict) -> tuple:
+    """Independent check of a labelled point (a Solution's ``values`` or a Trace's ``final``).
+
+    Returns ``(objective, problems)``: the objective recomputed from the point's rates, and
+    every violation found. With a ``schedule``, each state's time sharing is checked (shares
+    ≥ 0 summing to at most 1, every topology allowed: at most K pairs, a matching, or listed)
+    and the rates are recomputed from it (SKR × sharing factor, per state and topology).
+
+    Examples
+    --------
+    >>> import qnum
+    >>> sc = table_i()
+    >>> sol = qnum.solve(sc)
+    >>> objective, problems = validate_point(sc, sol.values)
+    >>> problems, bool(abs(objective - sol.objective) < 1e-9 * abs(sol.objective))
+    ([], True)
+    """
+    problems = []
+    missing = [p for p in scenario.pairs if p not in point["rates"]]
+    if missing:
+        return math.nan, [f"rates: no value for pairs {missing[:3]}"]
+    rates = np.array([point["rates"][p] for p in scenario.pairs], dtype=float)
+    if not np.all(np.isfinite(rates)) or np.any(rates < 0):
+        problems.append("rates: every rate must be finite and >= 0")
+    schedule = point.get("schedule")
+    if schedule is not None:
+        derived = np.zeros(scenario.num_pairs)
+        factor = scenario.count_factor
+        for c in range(scenario.num_states):
+            shares = schedule.topologies(c)
+            total = sum(p for p, _ in shares)
+            if total > 1 + 1e-9 or any(p < 0 for p, _ in shares):
+                problems.append(f"schedule state {c}: shares must be >= 0 and sum to <= 1 (sum {total:.12g})")
+            for p, idx in shares:
+                pairs = [scenario.pair(e) for e in idx]
+                if len(idx) > scenario.capacity:
+                    problems.append(f"schedule state {c}: {pairs} pumps more than K = {scenario.capacity} pairs")
+                if scenario.topologies == "matching" and len({v for pr in pairs for v in pr}) < 2 * len(pairs):
+                    problems.append(f"schedule state {c}: {pairs} is not a matching")
+                if not isinstance(scenario.topologies, str) and tuple(sorted(idx)) not in scenario.topologies:
+                    problems.append(f"schedule state {c}: {pairs} is not a listed topology")
+                derived[list(idx)] += scenario.probabilities[c] * p * factor[len(idx) - 1] * scenario.skr[c, list(idx)]
+        if not np.allclose(derived, rates, rtol=1e-7, atol=1e-9 * max(1.0, float(rates.max(initial=0)))):
+            worst = int(np.argmax(np.abs(derived - rates)))
+            problems.append(f"rates: pair {scenario.pair(worst)} reports {rates[worst]:.10g} but its schedule gives "
+                            f"{derived[worst]:.10g}")
+    from qnum.utility import total_utility
+
+    return total_utility(rates, scenario.alpha, scenario.weights), problems
+
+
 def bench_metrics(scenario: PumpingScenario, result) -> dict:
     """Total rate, smallest rate and Jain's fairness index of the rates (a Solution's or a Trace's).
 

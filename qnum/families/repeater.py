@@ -33,6 +33,8 @@ static baselines (one-point traces). The user's own controller follows :data:`PO
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from qnum.networks.repeater import RepeaterScenario, dumbbell, nsfnet, two_user
@@ -234,6 +236,50 @@ BENCH_POLICIES = tuple(POLICIES)
 def BENCH_SIMULATE_OPTIONS(slots, seed) -> dict:  # noqa: N802 - a protocol name
     """No options: the bench runs QPrimalDual for its default iterations (not the pumping slot count)."""
     return {}
+
+
+def validate_point(scenario: RepeaterScenario, point: dict, capacity_tol: float = 1e-9) -> tuple:
+    """Independent check of a labelled point (a Solution's ``values`` or a Trace's ``final``).
+
+    Returns ``(objective, problems)``: the utility recomputed from the physics,
+    Σ_r ω_r (log x_r + log E(W_r)) with W_r = e^{o_r} Π_{l ∈ r} w_l and E the scenario's
+    entanglement measure of a Werner state, and every violation: rates ≤ 0, Werner parameters
+    outside [0, 1), a link over capacity (Σ_{r ∋ l} x_r / d_l + w_l > 1 + ``capacity_tol``),
+    fidelities that differ from (3 W_r + 1) / 4.
+
+    Examples
+    --------
+    >>> import qnum
+    >>> sc = two_user()
+    >>> sol = qnum.solve(sc)
+    >>> objective, problems = validate_point(sc, sol.values)
+    >>> problems, bool(abs(objective - sol.objective) < 1e-9)
+    ([], True)
+    """
+    from qnum.physics.werner import UTILITIES
+
+    x = np.array([point["rates"][r] for r in scenario.route_names], dtype=float)
+    w = np.array([point["werner"][link] for link in scenario.link_names], dtype=float)
+    problems = [f"route {r}: rate {v!r} must be > 0" for r, v in zip(scenario.route_names, x) if not v > 0]
+    problems += [f"link {name}: Werner parameter {v!r} must lie in [0, 1)" for name, v in zip(scenario.link_names, w)
+                 if not 0 <= v < 1]
+    load = np.zeros(len(w))
+    for r, links in enumerate(scenario.routes):
+        for link in links:
+            load[link] += x[r] / scenario.capacity_scale[link]
+    over = load + w - 1.0
+    problems += [f"link {scenario.link_names[link]}: over capacity by {over[link]:.3g}"
+                 for link in np.flatnonzero(over > capacity_tol)]
+    W = np.array([math.exp(scenario.route_log_decay[r]) * math.prod(w[list(links)])
+                  for r, links in enumerate(scenario.routes)])
+    if "fidelity" in point:
+        F = np.array([point["fidelity"][r] for r in scenario.route_names])
+        if not np.allclose(F, (3 * W + 1) / 4, rtol=1e-9, atol=1e-12):
+            problems.append("fidelity: differs from (3 W + 1) / 4 of the point's Werner parameters")
+    E = UTILITIES[scenario.utility](W)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where((x > 0) & (E > 0), np.log(np.where(x > 0, x, 1.0)) + np.log(np.where(E > 0, E, 1.0)), -np.inf)
+    return float(scenario.weights @ terms), problems
 
 
 def bench_metrics(scenario: RepeaterScenario, result) -> dict:

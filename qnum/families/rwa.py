@@ -495,6 +495,42 @@ def BENCH_SIMULATE_OPTIONS(slots, seed) -> dict:  # noqa: N802 - a name of the p
     return {}
 
 
+def validate_point(scenario: RWAScenario, point: dict) -> tuple:
+    """Independent check of a labelled point (a Solution's ``values`` or a Trace's ``final``).
+
+    Returns ``(objective, problems)``: the stage-2 objective recomputed from key rates that are
+    themselves recomputed from the allocation (paths walked through the network, CW BBM92 at
+    the mean loss of the offsets carried), and every violation: requests that are not active,
+    the lock rules replayed by :func:`qnum.models.rwa.allocation_problems` (port paths, channel
+    pairs booked once and passing both paths, TDM/WDM locks, the channel cap), key rates that
+    differ from the recomputed ones.
+
+    Examples
+    --------
+    >>> import qnum
+    >>> sc = qnum.load_scenario(qnum.data_path("rwa/dser-wss-os.json"))
+    >>> sol = qnum.solve(sc)
+    >>> objective, problems = validate_point(sc, sol.values)
+    >>> problems, bool(abs(objective - sol.objective) <= 1e-9 * sol.objective)
+    ([], True)
+    """
+    from qnum.models.rwa import allocation_key_rate, allocation_problems, objective_value
+
+    allocation = point["allocation"]
+    active = set(scenario.active_requests())
+    problems = [f"{users}: not an active request" for users in allocation if tuple(users) not in active]
+    problems += [f"{r}: {resource}: {reason}" for r, resource, reason in
+                 allocation_problems(scenario.net, allocation, scenario.n_cap)]
+    rates = {}
+    for users, entry in allocation.items():
+        rates[users] = allocation_key_rate(scenario.net, users, entry, **dict(scenario.physics))
+        reported = point["key_rates"].get(users)
+        if reported is None or not math.isclose(reported, rates[users], rel_tol=1e-9, abs_tol=1e-9):
+            problems.append(f"{users}: key rate {reported} reported, {rates[users]:.10g} recomputed")
+    served = [r for r in rates.values()]
+    return objective_value(scenario.objective, served), problems
+
+
 def bench_metrics(scenario: RWAScenario, result) -> dict:
     """``served``, ``total_key_rate`` and ``jain`` of a Solution's or a Trace's final allocation.
 

@@ -3,11 +3,10 @@
 No solver is imported here; every function accepts numpy arrays and broadcasts.
 """
 
-from qnum.physics.fiber import transmissivity, db_to_transmissivity
-from qnum.physics.capacitance import decay_length_km, plob_capacitance
 from qnum.physics.bbm92_cw import cw_key_rate, cw_key_rate_channels, optimal_channel_count
+from qnum.physics.capacitance import decay_length_km, plob_capacitance
+from qnum.physics.fiber import db_to_transmissivity, transmissivity
 from qnum.physics.qkd import QBER_THRESHOLD, bbm92_key_rate, binary_entropy, secret_fraction
-
 from qnum.physics.werner import (
     distillable,
     fidelity_from_werner,

@@ -20,7 +20,7 @@ import time
 import traceback
 
 from qnum.errors import ScenarioError
-from qnum.sweep.spec import build_scenario, option_parameters, run_options
+from qnum.sweep.spec import build_scenario, option_parameters
 
 #: environment variables that cap solver / BLAS threads in worker processes
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",

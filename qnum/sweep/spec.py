@@ -183,7 +183,7 @@ def parse_sweep(data: dict, root=None) -> SweepSpec:
     ...              "parameters": {"nodez": [3, 4]}})
     Traceback (most recent call last):
     ...
-    qnum.errors.ScenarioError: parameters.nodez = [3, 4]: unknown parameter; not an argument of builder 'random', a scenario key or a run option (method, tol, time_limit, slots, beta, alpha, initial_rate, checkpoints)
+    qnum.errors.ScenarioError: parameters.nodez = [3, 4]: unknown parameter; not an argument of builder 'random', ...
     """
     from qnum.families import family as get_family
     from qnum.families import kinds
@@ -298,7 +298,8 @@ def _base(base, family_name, root):
     if "builder" in base:
         builders = get_family(family_name).SWEEP_BUILDERS
         if base["builder"] not in builders:
-            raise ScenarioError("base.builder", base["builder"], f"family {family_name!r} has builders {sorted(builders)}")
+            raise ScenarioError("base.builder", base["builder"],
+                                f"family {family_name!r} has builders {sorted(builders)}")
         allowed = _builder_args(builders[base["builder"]])
         for key in base:
             if key != "builder" and key not in allowed:
