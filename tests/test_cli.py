@@ -157,3 +157,15 @@ def test_shipped_example_scenarios_solve(capsys):
     for path in examples:
         code, out, _ = run(capsys, "solve", str(path), "--json")
         assert code == 0 and json.loads(out)["status"] == "optimal", path.name
+
+
+@pytest.mark.parametrize("name", ["pumping/table_i_matching_maxmin.json", "rwa/dser-wss-os-maxmin.toml"])
+def test_json_stdout_is_one_json_document_even_when_a_solver_prints_a_banner(name):
+    from pathlib import Path
+
+    import qnum
+
+    path = Path(qnum.__file__).parent / "data" / name
+    proc = subprocess.run([sys.executable, "-m", "qnum", "solve", str(path), "--json"], capture_output=True,
+                          text=True, check=True)
+    assert json.loads(proc.stdout)["status"] == "optimal"

@@ -228,3 +228,56 @@ def test_every_policy_ends_at_a_point_its_family_validator_scores_alike(kind, po
         assert problems == []
     if kind == "qnum":   # QPrimalDual's final point may overshoot a little: feasible means <= 1e-3
         assert (not plugin.validate_point(sc, tr.final, capacity_tol=1e-3)[1]) == tr.feasible
+
+
+# -- policies written from the README's protocol table alone, through `qnum compare` ----------------
+
+FROM_THE_DOCS = {
+    "pumping": '''
+class Mine:
+    def decide(self, obs):                       # pump the K largest s_e / r_e
+        order = sorted(range(len(obs.pairs)), key=lambda e: -obs.skr[e] / obs.averages[e])
+        return [obs.pairs[e] for e in order[:obs.capacity]]
+''',
+    "rwa": '''
+def Mine(obs):                                   # keep what is allocated, add with one free pair
+    alloc = dict(obs.allocation)
+    if obs.op == "add":
+        (hops_a, _), = obs.candidate_paths(obs.users[0], 1)
+        (hops_b, _), = obs.candidate_paths(obs.users[1], 1)
+        for k in obs.free_channel_pairs():
+            trial = {**alloc, tuple(obs.users): {"path_a": hops_a, "path_b": hops_b, "channel_pairs": [(k, 0)]}}
+            if not obs.problems(trial):
+                return trial
+    return alloc
+''',
+    "mqce": '''
+def Mine(obs):                                   # the whole fiber graph: every pair's best path is allowed
+    return list(obs.links)
+''',
+    "qnum": '''
+class Mine:                                      # fixed Werner parameter 0.97, links' room shared equally
+    def reset(self, setup):
+        self.setup = setup
+    def decide(self, obs):
+        s = self.setup
+        share = {l: s.capacity_scale[l] * 0.03 / sum(l in s.route_links[r] for r in s.routes) for l in s.links}
+        return {"rates": {r: 0.999 * min(share[l] for l in s.route_links[r]) for r in s.routes},
+                "werner": {l: 0.97 for l in s.links}}
+''',
+}
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_a_policy_written_from_the_docs_runs_through_qnum_compare(kind, tmp_path, capsys):
+    plugin = family(kind)
+    (tmp_path / "mine.py").write_text(FROM_THE_DOCS[kind])
+    flags = [f"--{k.replace('_', '-')}={v}" for k, v in _custom_options(plugin, LIGHT[kind]).items()]
+    assert main(["compare", FILES[kind], "--policy", f"{tmp_path / 'mine.py'}:Mine", "--json", *flags]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["policy"] == "Mine" and out["feasible"] and out["online"] is not None
+    assert out["gap"] == pytest.approx(out["optimum"] - out["online"])
+    if kind == "mqce":     # the whole graph as the design: every pair gets its optimal path
+        assert out["gap"] == pytest.approx(0.0, abs=1e-12)
+    else:
+        assert out["gap"] >= -1e-9 * abs(out["optimum"])

@@ -7,6 +7,9 @@ accuracy only decides how small the certified gap gets; tight Clarabel tolerance
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
 
 import cvxpy as cp
@@ -60,8 +63,59 @@ def solve_problem(problem: cp.Problem, *, linear: bool, solver: str | None = Non
             if attempt in TIME_LIMIT_OPTION:
                 options = {**options, TIME_LIMIT_OPTION[attempt]: left}
         try:
-            problem.solve(solver=attempt, **options)
+            with solver_output_to_stderr():
+                problem.solve(solver=attempt, **options)
             return str(problem.status)
         except cp.error.SolverError as exc:
             message = f"solver_error: {exc}"
     return message
+
+
+@contextlib.contextmanager
+def solver_output_to_stderr():
+    """Send what compiled solvers write to the process's stdout (file descriptor 1) to stderr.
+
+    Some solver builds print a banner from C++ whatever their verbosity option (HiGHS 1.16
+    through CVXPY: "Running HiGHS 1.16.0 ... Copyright ..."), which would break ``--json``
+    output; qnum's own stdout stays untouched.
+
+    Examples
+    --------
+    >>> with solver_output_to_stderr():
+    ...     _ = os.write(1, b"banner ")      # lands on stderr
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):   # no real stdout (a notebook, a capture)
+        yield
+        return
+    sys.stdout.flush()
+    null = None if _has_fileno(sys.stderr) else os.open(os.devnull, os.O_WRONLY)
+    saved = os.dup(fd)
+    try:
+        os.dup2(sys.stderr.fileno() if null is None else null, fd)
+        yield
+    finally:
+        _flush_c_stdio()
+        os.dup2(saved, fd)
+        os.close(saved)
+        if null is not None:
+            os.close(null)
+
+
+def _has_fileno(stream) -> bool:
+    try:
+        stream.fileno()
+        return True
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _flush_c_stdio() -> None:
+    """Flush the C library's stdout buffer so buffered solver output goes where it was redirected."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):
+        pass
