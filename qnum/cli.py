@@ -141,6 +141,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="qnum", description="Optimal baselines and online-algorithm verification for quantum "
                      "networks.")
     parser.add_argument("--version", action="version", version=f"qnum {qnum.__version__}")
+    parser.add_argument("--max-memory-gb", dest="max_memory_gb", default=None, metavar="GB",
+                        help="memory one request may use before it is refused (default 4; also "
+                             "QNUM_MAX_MEMORY_GB); see qnum.limits")
+    parser.add_argument("--debug", action="store_true",
+                        help="print the traceback of an internal error (also: environment QNUM_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     solve = sub.add_parser("solve", help="offline optimum of a scenario file, with a certified bound")
@@ -183,6 +188,8 @@ def _add_sweep_parsers(sub) -> None:
     sweep.add_argument("file", nargs="?", help="sweep file (.toml or .json)")
     sweep.add_argument("--out", help="results directory (required to run)")
     sweep.add_argument("--list-examples", action="store_true", help="print the shipped example names, one per line")
+    sweep.add_argument("--dry-run", action="store_true",
+                       help="validate the sweep (and build its first scenario), print the number of runs, run none")
     sweep.add_argument("--example", help="run a shipped example sweep instead of FILE")
     sweep.add_argument("--executor", choices=["inprocess", "processes", "dask"], default=None,
                        help="where runs execute (default processes; dask with --scheduler/--dask-local)")
@@ -190,6 +197,8 @@ def _add_sweep_parsers(sub) -> None:
     sweep.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://host:port")
     sweep.add_argument("--dask-local", type=int, default=None, metavar="N",
                        help="start a Dask LocalCluster of N workers")
+    sweep.add_argument("--force", action="store_true",
+                       help="run even when --out holds runs of another sweep (refused otherwise)")
     sweep.add_argument("--time-limit", type=float, default=None, help="seconds per run (over it: status timeout)")
     sweep.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="progress bar on stderr (default: when stderr is a terminal)")
@@ -310,6 +319,10 @@ def _cmd_sweep(args) -> int:
         return 0
     if (args.file is None) == (args.example is None):
         raise OptionError("FILE", args.file, "give a sweep file or --example NAME (one of them)")
+    if args.dry_run:
+        spec = load_sweep(example_path(args.example) if args.example else args.file)
+        print(f"{len(spec.runs())} runs; none run (--dry-run)")
+        return 0
     if not args.out:
         raise OptionError("--out", None, "required: the results directory")
     if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
@@ -317,7 +330,8 @@ def _cmd_sweep(args) -> int:
     spec = load_sweep(example_path(args.example) if args.example else args.file)
     executor = make_executor(args.executor or "processes", args.workers, args.scheduler, args.dask_local)
     try:
-        frame = run_sweep(spec, args.out, executor, time_limit=args.time_limit, progress=args.progress)
+        frame = run_sweep(spec, args.out, executor, time_limit=args.time_limit, progress=args.progress,
+                          force=args.force)
     except KeyboardInterrupt:
         print(f"qnum sweep: interrupted; finished runs are kept in {args.out}/ -- run the same command to resume",
               file=sys.stderr)
@@ -339,17 +353,50 @@ _COMMANDS = {"solve": _cmd_solve, "simulate": _cmd_simulate, "compare": _cmd_com
 
 
 def main(argv=None) -> int:
-    """Entry point of the ``qnum`` command; returns the exit status."""
+    """Entry point of the ``qnum`` command; returns the exit status.
+
+    0 success; 2 invalid input (one line ``qnum: error: field = value: problem`` on stderr);
+    1 an internal error (one line ``qnum: internal error: ...``; the traceback with
+    ``--debug`` or ``QNUM_DEBUG=1``); 130 interrupted.
+    """
     args = _parser().parse_args(argv)
     try:
-        if args.command == "sweep":
-            return _cmd_sweep(args)
-        if args.command == "plot":
-            return _cmd_plot(args)
-        out = _COMMANDS[args.command](args)
+        return _run(args)
     except InputError as exc:
         print(f"qnum: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("qnum: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place every other failure becomes exit 1
+        return _internal_error(exc, args.debug)
+    except MemoryError as exc:
+        return _internal_error(exc, args.debug)
+
+
+def _internal_error(exc: BaseException, debug: bool) -> int:
+    import os
+    import traceback
+
+    if debug or os.environ.get("QNUM_DEBUG", "") not in ("", "0"):
+        traceback.print_exception(exc, file=sys.stderr)
+    text = " ".join(str(exc).split())[:300] or "(no message)"
+    what = "out of memory" if isinstance(exc, MemoryError) else type(exc).__name__
+    print(f"qnum: internal error: {what}: {text} (this is a bug in qnum: please report it with the input; "
+          "--debug prints the traceback)", file=sys.stderr)
+    return 1
+
+
+def _run(args) -> int:
+    if args.max_memory_gb is not None:
+        from qnum.limits import set_memory_limit
+
+        set_memory_limit(_number("--max-memory-gb", args.max_memory_gb, "float"))
+    if args.command == "sweep":
+        return _cmd_sweep(args)
+    if args.command == "plot":
+        return _cmd_plot(args)
+    out = _COMMANDS[args.command](args)
     if args.json:
         print(dump_json(out))
     elif args.command != "bench":

@@ -7,7 +7,9 @@ turns any :class:`InputError` into exit status 2 and one line on stderr.
 - :class:`ScenarioError` — scenario data (a file, a builder's arguments, a scenario object);
 - :class:`OptionError` — an option, method or policy name, or an option value;
 - :class:`PolicyError` — a policy's decision breaks the model (the field names the step,
-  the value the offending resource).
+  the value the offending resource);
+- :class:`LimitError` — a request larger than qnum's memory or work limits
+  (:mod:`qnum.limits`; an option raises them).
 """
 
 
@@ -76,3 +78,13 @@ def _short(value, limit: int = 80) -> str:
         pass
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class LimitError(InputError):
+    """A request whose estimated memory or work exceeds qnum's limit (raise it: :mod:`qnum.limits`).
+
+    Examples
+    --------
+    >>> str(LimitError("slots", 10 ** 11, "needs about 745 GiB of memory; the limit is 4 GiB"))
+    'slots = 100000000000: needs about 745 GiB of memory; the limit is 4 GiB'
+    """

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[1] / "qnum"
 
 #: layer of each top-level part; a module may import its own layer or lower ones only
 LAYERS = {
-    "errors": 0, "solution": 0, "trace": 0, "options": 0, "policies": 0, "physics": 0, "utility": 0,
+    "errors": 0, "solution": 0, "trace": 0, "options": 0, "policies": 0, "limits": 0, "physics": 0, "utility": 0,
     "networks": 1,
     "models": 2, "solvers": 2,
     "bench": 3,

@@ -254,9 +254,17 @@ def channel_from_dict(spec) -> object:
     kind = spec.pop("process")
     makers = {"fixed": FixedChannel, "iid": IIDChannel, "markov": MarkovChannel,
               "perturbed-qber": PerturbedQBERChannel}
-    if kind not in makers:
-        raise ScenarioError("channel.process", kind, f"must be one of {sorted(makers)}")
-    try:
-        return makers[kind](**spec)
-    except TypeError as exc:
-        raise ScenarioError("channel", spec, f"unknown or missing keys for process {kind!r}: {exc}") from None
+    if not isinstance(kind, str) or kind not in makers:
+        raise ScenarioError("channel.process", kind, f"must be one of {', '.join(sorted(makers))}")
+    import dataclasses
+
+    fields = [f for f in dataclasses.fields(makers[kind]) if f.init]
+    names = {f.name for f in fields}
+    for key in spec:
+        if key not in names:
+            raise ScenarioError(f"channel.{key}", spec[key], f"unknown key for process {kind!r}; allowed keys: "
+                                + ", ".join(["process", *sorted(names)]))
+    for f in fields:
+        if f.name not in spec and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ScenarioError(f"channel.{f.name}", None, f"required key of process {kind!r} is missing")
+    return makers[kind](**spec)

@@ -1,12 +1,140 @@
-"""Scenario files: parse JSON or TOML into a dict (each scenario type's ``from_dict`` reads it), and
-the key checks every reader shares."""
+"""Scenario and sweep files: parse JSON or TOML into plain data (each reader checks its own keys),
+and the key checks every reader shares.
+
+Every file is read through :func:`parse_file`: bytes that are not UTF-8, nesting deeper
+than :data:`MAX_DEPTH`, integers beyond :data:`MAX_INT` and non-finite numbers (JSON's
+``NaN`` / ``Infinity``, TOML's ``nan`` / ``inf``) are refused there, naming the file and
+the path of the offending value, before any reader or solver sees the data.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from qnum.errors import ScenarioError
+
+#: deepest nesting of lists and objects a scenario or sweep file may use (the shipped files use 4)
+MAX_DEPTH = 32
+#: largest integer magnitude in a file (int64; larger values are no count or seed qnum can use)
+MAX_INT = 2 ** 63 - 1
+#: largest file read (bytes); the shipped files are below 100 kB
+MAX_FILE_BYTES = 64 * 2 ** 20
+
+
+def parse_file(path, field: str = "file"):
+    """Parse a ``.json`` or ``.toml`` file into plain data, refusing what no reader can use.
+
+    Errors are :class:`~qnum.errors.ScenarioError` naming ``field`` and the file (or the path
+    of the offending value inside it).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "s.json")
+    >>> _ = open(p, "w").write('{"kind": "pumping", "alpha": NaN}')
+    >>> parse_file(p)
+    Traceback (most recent call last):
+    ...
+    qnum.errors.ScenarioError: alpha = nan: must be a finite number
+    >>> _ = open(p, "wb").write(b'{"kind": "\\xe9"}')
+    >>> parse_file(p)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    qnum.errors.ScenarioError: file = '...s.json': is not UTF-8 text (invalid byte 0xe9 at position 10)
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(field, str(path), "no such file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError(field, str(path), f"is {size} bytes; the limit is {MAX_FILE_BYTES} bytes")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(field, str(path), f"cannot be read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(field, str(path), f"is not UTF-8 text (invalid byte 0x{raw[exc.start]:02x} at "
+                            f"position {exc.start})") from None
+    if "\x00" in text:
+        raise ScenarioError(field, str(path), "is a binary file (it holds NUL bytes), not JSON or TOML text")
+    depth = _bracket_depth(text)
+    if depth > MAX_DEPTH:
+        raise ScenarioError(field, str(path), f"nests lists/objects {depth} deep; the limit is {MAX_DEPTH}")
+    toml = path.suffix.lower() == ".toml"
+    try:
+        if toml:
+            import tomllib
+
+            data = tomllib.loads(text)
+        else:
+            data = json.loads(text)
+    except RecursionError:
+        raise ScenarioError(field, str(path), f"nests lists/objects too deep; the limit is {MAX_DEPTH}") from None
+    except ValueError as exc:        # JSONDecodeError, TOMLDecodeError, too many digits
+        what = "TOML" if toml else "JSON"
+        if "integer string conversion" in str(exc):
+            raise ScenarioError(field, str(path), "holds an integer of more than 4300 digits") from None
+        raise ScenarioError(field, str(path), f"is not valid {what}: {exc}") from None
+    check_plain(data)
+    return data
+
+
+def _bracket_depth(text: str) -> int:
+    """Upper bound of the nesting depth (brackets inside strings counted too: only ever more)."""
+    depth = best = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            if depth > best:
+                best = depth
+                if best > MAX_DEPTH:
+                    return best
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    return best
+
+
+def check_plain(data, where: str = "") -> None:
+    """Refuse non-finite numbers, integers beyond :data:`MAX_INT` and nesting beyond :data:`MAX_DEPTH`.
+
+    ``where`` prefixes the reported field (``"base."`` for a sweep's base). Iterative, so any
+    depth is checked without recursion.
+
+    Examples
+    --------
+    >>> check_plain({"a": [1, 2.5, {"b": "x"}]})
+    >>> check_plain({"a": [1, float("inf")]})
+    Traceback (most recent call last):
+    ...
+    qnum.errors.ScenarioError: a[1] = inf: must be a finite number
+    >>> check_plain({"seed": 10 ** 30})
+    Traceback (most recent call last):
+    ...
+    qnum.errors.ScenarioError: seed = 1000000000000000000000000000000: integer too large (limit 2**63 - 1)
+    """
+    stack = [(data, where.rstrip("."), 0)]
+    while stack:
+        value, field, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ScenarioError(field or "file", "...", f"nests lists/objects deeper than {MAX_DEPTH}")
+        if isinstance(value, bool) or value is None or isinstance(value, str):
+            continue
+        if isinstance(value, int):
+            if abs(value) > MAX_INT:
+                raise ScenarioError(field, value, "integer too large (limit 2**63 - 1)")
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise ScenarioError(field, value, "must be a finite number")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                stack.append((item, f"{field}.{key}" if field else str(key), depth + 1))
+        elif isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                stack.append((item, f"{field}[{i}]", depth + 1))
 
 
 def read_scenario_data(path) -> dict:
@@ -20,22 +148,7 @@ def read_scenario_data(path) -> dict:
     >>> read_scenario_data(p)["kind"]
     'pumping'
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ScenarioError("file", str(path), "no such file")
-    text = path.read_text()
-    if path.suffix.lower() == ".toml":
-        import tomllib
-
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError("file", str(path), f"is not valid TOML: {exc}") from None
-    else:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ScenarioError("file", str(path), f"is not valid JSON: {exc}") from None
+    data = parse_file(path)
     if not isinstance(data, dict):
         raise ScenarioError("file", str(path), "must hold one JSON/TOML object")
     if "kind" not in data:

@@ -111,10 +111,15 @@ def matrix_to_pairs(matrix, nodes: int, field: str, *, nonnegative: bool = True)
         raise ScenarioError(field, A.tolist(), "entries must be finite")
     if not np.allclose(A, A.T, rtol=1e-12, atol=0.0):
         i, j = np.argwhere(~np.isclose(A, A.T, rtol=1e-12, atol=0.0))[0]
-        raise ScenarioError(f"{field}[{i}][{j}]", A[i, j], f"matrix must be symmetric, but [{j}][{i}] = {A[j, i]}")
+        raise ScenarioError(f"{field}[{i}][{j}]", float(A[i, j]),
+                            f"matrix must be symmetric, but [{j}][{i}] = {float(A[j, i])}")
     if nonnegative and np.any(A < 0):
         i, j = np.argwhere(A < 0)[0]
-        raise ScenarioError(f"{field}[{i}][{j}]", A[i, j], "must be >= 0")
+        raise ScenarioError(f"{field}[{i}][{j}]", float(A[i, j]), "must be >= 0")
+    if np.any(np.diag(A) != 0):
+        i = int(np.flatnonzero(np.diag(A) != 0)[0])
+        raise ScenarioError(f"{field}[{i}][{i}]", float(A[i, i]), "the diagonal must be 0 (a node has no link "
+                            "to itself)")
     return A[np.triu_indices(nodes, 1)].copy()
 
 
@@ -238,7 +243,11 @@ class PumpingScenario:
         setattr_(self, "per_count_factor", self._validate_factor(self.per_count_factor))
         setattr_(self, "topologies", self._validate_topologies(self.topologies))
         setattr_(self, "weights", self._validate_weights(self.weights))
-        setattr_(self, "alpha", parse_alpha(self.alpha))
+        alpha = parse_alpha(self.alpha)
+        if math.isfinite(alpha) and alpha > MAX_ALPHA:
+            raise ScenarioError("alpha", float(alpha), f'must be in [0, {MAX_ALPHA:g}] or "maxmin" (beyond that the '
+                                'alpha-fair optimum is numerically max-min: use "maxmin")')
+        setattr_(self, "alpha", alpha)
         if self.physical is not None and not isinstance(self.physical, PhysicalLinks):
             raise ScenarioError("physical", self.physical, "must be a PhysicalLinks (distance and QBER data)")
         setattr_(self, "name", str(self.name))
@@ -270,6 +279,9 @@ class PumpingScenario:
         nodes = require(data, "nodes")
         if isinstance(nodes, bool) or not isinstance(nodes, int) or nodes < 2:
             raise ScenarioError("nodes", nodes, "must be an integer >= 2")
+        from qnum.limits import dense_square
+
+        dense_square("nodes", nodes, 4, "the N x N SKR, distance and QBER matrices", value=nodes)
         physical = _PHYSICAL_KEYS & set(data)
         if "states" not in data:
             if not physical:
@@ -298,8 +310,10 @@ class PumpingScenario:
             # explicit SKRs with the link data they came from (what to_dict writes)
             distance = _square(require(data, "distance_km"), nodes, "distance_km")
             qber = _square(require(data, "qber"), nodes, "qber")
-            links = PhysicalLinks(distance, qber, _number(data, "attenuation_db_per_km", 0.2),
-                                  _number(data, "repetition_rate_hz", DEFAULT_REPETITION_RATE_HZ))
+            links = PhysicalLinks(distance, qber,
+                                  _number(data, "attenuation_db_per_km", 0.2, MAX_ATTENUATION_DB_PER_KM),
+                                  _number(data, "repetition_rate_hz", DEFAULT_REPETITION_RATE_HZ,
+                                          MAX_REPETITION_RATE_HZ))
             # the link data must be where the SKRs came from: BBM92 at the nominal QBER gives one state
             nominal = bbm92_key_rate(links.repetition_rate_hz, links.transmissivity_vector, links.qber_vector)
             if not any(np.allclose(state, nominal, rtol=1e-9, atol=0.0) for state in skr):
@@ -345,14 +359,19 @@ class PumpingScenario:
             S = S[None, :]
         if S.ndim != 2 or S.shape[1] != self.num_pairs or S.shape[0] < 1:
             raise ScenarioError("skr", S.shape, f"must have shape (states, {self.num_pairs})")
-        if not np.all(np.isfinite(S)) or np.any(S < 0):
-            c, e = np.argwhere(~(np.isfinite(S) & (S >= 0)))[0]
-            raise ScenarioError(f"states[{c}].skr{list(self.pair(e))}", S[c, e], "SKR must be finite and >= 0")
+        bad = ~(np.isfinite(S) & (S >= 0) & (S <= MAX_SKR))
+        if np.any(bad):
+            c, e = np.argwhere(bad)[0]
+            raise ScenarioError(f"states[{c}].skr{list(self.pair(e))}", float(S[c, e]),
+                                f"SKR must be a number in [0, {MAX_SKR:g}] (bit/s)")
         S.setflags(write=False)
         return S
 
     def _validate_probabilities(self, probabilities) -> np.ndarray:
-        p = np.array(probabilities, dtype=float).reshape(-1)
+        try:
+            p = np.array(probabilities, dtype=float).reshape(-1)
+        except (TypeError, ValueError):
+            raise ScenarioError("probabilities", probabilities, "must be a list of numbers") from None
         if p.size != self.skr.shape[0]:
             raise ScenarioError("probabilities", p.tolist(), f"need one per state ({self.skr.shape[0]})")
         if np.any(~np.isfinite(p)) or np.any(p < 0):
@@ -365,12 +384,16 @@ class PumpingScenario:
     def _validate_factor(self, factor):
         if factor is None:
             return None
-        f = np.array(factor, dtype=float).reshape(-1)
+        try:
+            f = np.array(factor, dtype=float).reshape(-1)
+        except (TypeError, ValueError):
+            raise ScenarioError("sharing.per_count_factor", factor, "must be a list of numbers") from None
         if f.size != self.capacity:
             raise ScenarioError("sharing.per_count_factor", f.tolist(),
                                 f"needs one factor per pumped-pair count 1..K (K = {self.capacity})")
-        if np.any(~np.isfinite(f)) or np.any(f < 0):
-            raise ScenarioError("sharing.per_count_factor", f.tolist(), "factors must be finite and >= 0")
+        if np.any(~np.isfinite(f)) or np.any(f < 0) or np.any(f > 1):
+            raise ScenarioError("sharing.per_count_factor", f.tolist(), "factors must be numbers in [0, 1] (the "
+                                "share of a pair's SKR when k pairs are pumped)")
         if np.all(f == 1.0):
             return None  # independent sharing, stated once
         f.setflags(write=False)
@@ -411,7 +434,10 @@ class PumpingScenario:
         if weights is None:
             w = np.ones(self.num_pairs)
         else:
-            w = np.array(weights, dtype=float)
+            try:
+                w = np.array(weights, dtype=float)
+            except (TypeError, ValueError):
+                raise ScenarioError("weights", weights, "must be a list of numbers or an N x N matrix") from None
             if w.ndim == 2:
                 w = matrix_to_pairs(w, self.nodes, "weights")
             if w.shape != (self.num_pairs,):
@@ -579,9 +605,12 @@ def from_distance_qber(distance_km, qber, capacity=1, *, attenuation_db_per_km=0
     """
     nodes = np.shape(distance_km)[0]
     d = matrix_to_pairs(distance_km, nodes, "distance_km")
-    q_nominal = np.asarray(qber, dtype=float)
+    q_nominal = _floats(qber, "qber")
     matrix_to_pairs(q_nominal, nodes, "qber")
-    q_states = [q_nominal] if qber_states is None else [np.asarray(q, dtype=float) for q in qber_states]
+    if qber_states is not None and (not isinstance(qber_states, (list, tuple, np.ndarray)) or len(qber_states) == 0):
+        raise ScenarioError("qber_states", qber_states, "must be a non-empty list of N x N QBER matrices")
+    q_states = [q_nominal] if qber_states is None else [_floats(q, f"qber_states[{c}]")
+                                                        for c, q in enumerate(qber_states)]
     eta = transmissivity(d, attenuation_db_per_km)
     skr = []
     for c, q in enumerate(q_states):
@@ -687,6 +716,16 @@ def random_network(nodes: int, capacity: int, states: int = 1, *, seed=None, sid
 
 # -- the file reader's helpers (PumpingScenario.from_dict) -----------------------------------
 
+#: largest finite fairness alpha a scenario accepts (the conic models lose accuracy beyond it)
+MAX_ALPHA = 10.0
+#: largest SKR (bit/s) a scenario accepts: far above any source, far below float overflow in the models
+MAX_SKR = 1e15
+#: largest link length (km) and attenuation (dB/km) a physical pumping scenario accepts
+MAX_DISTANCE_KM = 1e5
+MAX_ATTENUATION_DB_PER_KM = 100.0
+#: largest source repetition rate (Hz) a physical pumping scenario accepts
+MAX_REPETITION_RATE_HZ = 1e15
+
 _KEYS = {"kind", "name", "nodes", "capacity", "alpha", "states", "sharing", "topologies", "weights", "channel",
          "distance_km", "qber", "qber_states", "probabilities", "attenuation_db_per_km", "repetition_rate_hz"}
 _PHYSICAL_KEYS = {"distance_km", "qber", "qber_states", "probabilities", "attenuation_db_per_km",
@@ -710,6 +749,14 @@ def _common_options(data: dict) -> dict:
                 name=name)
 
 
+def _floats(value, field: str) -> np.ndarray:
+    """An array of floats, or a ScenarioError naming the field (ragged lists, strings, objects)."""
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ScenarioError(field, value, "must be a matrix (list of lists) of numbers") from None
+
+
 def _square(matrix, nodes: int, field: str) -> np.ndarray:
     try:
         A = np.asarray(matrix, dtype=float)
@@ -717,14 +764,16 @@ def _square(matrix, nodes: int, field: str) -> np.ndarray:
         raise ScenarioError(field, matrix, "must be an N x N matrix of numbers") from None
     if A.shape != (nodes, nodes):
         raise ScenarioError(field, A.shape, f"must be a {nodes}x{nodes} matrix (nodes = {nodes})")
-    matrix_to_pairs(A, nodes, field)          # symmetric, finite, >= 0
+    values = matrix_to_pairs(A, nodes, field)          # symmetric, finite, >= 0, zero diagonal
+    if field == "distance_km" and np.any(values > MAX_DISTANCE_KM):
+        raise ScenarioError(field, float(values.max()), f"link lengths must be at most {MAX_DISTANCE_KM:g} km")
     return A
 
 
-def _number(data: dict, key: str, default: float) -> float:
+def _number(data: dict, key: str, default: float, maximum: float) -> float:
     value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ScenarioError(key, value, "must be a finite number > 0")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= maximum:
+        raise ScenarioError(key, value, f"must be a number in (0, {maximum:g}]")
     return float(value)
 
 
@@ -732,7 +781,9 @@ def _from_physical(data: dict, nodes: int) -> PumpingScenario:
     """The physical file form: distances and QBERs; SKRs from BBM92 (see from_distance_qber)."""
     distance = _square(require(data, "distance_km"), nodes, "distance_km")
     return from_distance_qber(distance, require(data, "qber"), require(data, "capacity"),
-                              attenuation_db_per_km=_number(data, "attenuation_db_per_km", 0.2),
-                              repetition_rate_hz=_number(data, "repetition_rate_hz", DEFAULT_REPETITION_RATE_HZ),
+                              attenuation_db_per_km=_number(data, "attenuation_db_per_km", 0.2,
+                                                            MAX_ATTENUATION_DB_PER_KM),
+                              repetition_rate_hz=_number(data, "repetition_rate_hz", DEFAULT_REPETITION_RATE_HZ,
+                                                         MAX_REPETITION_RATE_HZ),
                               qber_states=data.get("qber_states"), probabilities=data.get("probabilities"),
                               **_common_options(data))

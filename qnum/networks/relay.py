@@ -37,6 +37,10 @@ FILE_KEYS = frozenset({"kind", "name", "coordinates", "nodes", "edges", "decay_l
                        "p_malicious", "alpha"})
 
 
+#: largest |coordinate| and fibre length (km): beyond it a value is a unit mistake (Earth's circumference is 40,075 km)
+MAX_KM = 1e5
+
+
 def _number(field, value, lo=None, hi=None, lo_open=False, hi_open=False):
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
             or not np.isfinite(value):
@@ -251,9 +255,9 @@ def _lambda0(decay_length_km, attenuation_db_per_km):
         raise ScenarioError("decay_length_km", decay_length_km, "give either decay_length_km or attenuation_db_per_km")
     if decay_length_km is None:
         a = _number("attenuation_db_per_km", 0.2 if attenuation_db_per_km is None else attenuation_db_per_km,
-                    0.0, lo_open=True)
+                    0.0, 100.0, lo_open=True)
         return float(_decay_length_km(a))
-    return _number("decay_length_km", decay_length_km, 0.0, lo_open=True)
+    return _number("decay_length_km", decay_length_km, 0.0, 1e9, lo_open=True)
 
 
 def from_coordinates(coordinates_km, decay_length_km=None, p_malicious=0.0, alpha=0.5,
@@ -277,8 +281,13 @@ def from_coordinates(coordinates_km, decay_length_km=None, p_malicious=0.0, alph
     if xy.ndim != 2 or xy.shape[1] != 2 or xy.shape[0] < 2:
         raise ScenarioError("coordinates", coordinates_km if xy.size < 20 else xy.shape,
                             "must be a list of at least 2 points [x, y]")
-    if not np.all(np.isfinite(xy)):
-        raise ScenarioError("coordinates", "non-finite", "coordinates must be finite numbers")
+    if not np.all(np.isfinite(xy)) or np.any(np.abs(xy) > MAX_KM):
+        i, k = np.argwhere(~(np.isfinite(xy) & (np.abs(xy) <= MAX_KM)))[0]
+        raise ScenarioError(f"coordinates[{i}][{k}]", float(xy[i, k]), f"must be a number in [-{MAX_KM:g}, "
+                            f"{MAX_KM:g}] (km)")
+    from qnum.limits import dense_square
+
+    dense_square("coordinates", xy.shape[0], 4, "the N x N distances and capacitances")
     _, first, inverse = np.unique(xy, axis=0, return_index=True, return_inverse=True)
     inverse = np.ravel(inverse)
     dup = np.nonzero(first[inverse] != np.arange(len(xy)))[0]
@@ -287,7 +296,20 @@ def from_coordinates(coordinates_km, decay_length_km=None, p_malicious=0.0, alph
         raise ScenarioError("coordinates", f"users {int(first[inverse[j]])} and {j}",
                             "duplicate points (zero distance, infinite capacitance); remove one")
     d = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
-    return RelayScenario(plob_capacitance(d, lam), p_malicious, alpha, xy, name, lam)
+    capacitance = plob_capacitance(d, lam)
+    _some_capacity(capacitance, d, lam)
+    return RelayScenario(capacitance, p_malicious, alpha, xy, name, lam)
+
+
+def _some_capacity(capacitance, distance, lam) -> None:
+    """Refuse a network where every link's capacitance underflows to 0 (no solution means anything)."""
+    off = ~np.eye(capacitance.shape[0], dtype=bool)
+    usable = off & np.isfinite(distance) & (capacitance > 0)
+    if not usable.any():
+        shortest = float(np.min(distance[off]))
+        raise ScenarioError("decay_length_km", lam, f"every link's capacitance is 0: the shortest link "
+                            f"({shortest:g} km) is {shortest / lam:.3g} decay lengths long (the PLOB capacity "
+                            "underflows beyond about 700)")
 
 
 def random_square(nodes, side_km, decay_length_km=1.0, p_malicious=0.1, alpha=0.5, seed=None,
@@ -323,7 +345,11 @@ def from_fiber_graph(nodes, edges_km, decay_length_km=None, p_malicious=0.0, alp
     if isinstance(nodes, bool) or not isinstance(nodes, (int, np.integer)) or nodes < 2:
         raise ScenarioError("nodes", nodes, "must be an integer >= 2")
     lam = _lambda0(decay_length_km, attenuation_db_per_km)
+    from qnum.limits import dense_square
+
+    dense_square("nodes", int(nodes), 2, "the N x N capacitances")
     c = np.full((nodes, nodes), -np.inf)
+    dist = np.full((nodes, nodes), np.inf)
     if not isinstance(edges_km, (list, tuple)):
         raise ScenarioError("edges", edges_km, "must be a list of [i, j, length_km]")
     clean = []
@@ -336,7 +362,10 @@ def from_fiber_graph(nodes, edges_km, decay_length_km=None, p_malicious=0.0, alp
                 raise ScenarioError(f"edges[{e}]", edge, f"user indices must be integers in [0, {nodes})")
         if i == j:
             raise ScenarioError(f"edges[{e}]", edge, "a link must join two different users")
-        length = _number(f"edges[{e}] length_km", length, 0.0, lo_open=True)
+        length = _number(f"edges[{e}] length_km", length, 0.0, MAX_KM, lo_open=True)
         c[i, j] = c[j, i] = max(c[i, j], float(plob_capacitance(length, lam)))
+        dist[i, j] = dist[j, i] = min(dist[i, j], length)
         clean.append((int(i), int(j), length))
+    if clean:
+        _some_capacity(c, dist, lam)
     return RelayScenario(c, p_malicious, alpha, None, name, lam, tuple(clean))

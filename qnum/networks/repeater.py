@@ -28,11 +28,25 @@ NSFNET_KM = [(1, 2, 2100), (1, 3, 3000), (1, 8, 4800), (2, 3, 1200), (2, 4, 1500
              (13, 14, 300)]
 
 
-def _positive(field_name, value, allow_zero=False):
+def _positive(field_name, value, allow_zero=False, maximum=None, minimum=0.0):
     ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool) and np.isfinite(value)
-    if not ok or value < 0 or (value == 0 and not allow_zero):
-        raise ScenarioError(field_name, value, "must be a number " + (">= 0" if allow_zero else "> 0"))
+    if not ok or value < minimum or (value == minimum and not allow_zero) or (maximum is not None and value > maximum):
+        low = f"[{minimum:g}" if allow_zero else f"({minimum:g}"
+        span = f"in {low}, {maximum:g}]" if maximum is not None else (">= 0" if allow_zero else "> 0")
+        raise ScenarioError(field_name, value, f"must be a number {span}")
     return float(value)
+
+
+#: physical range of each number of a "qnum" scenario: (minimum, allow the minimum, maximum); a
+#: value outside is a typo or a unit mistake, and the extremes would overflow the Werner model
+RANGES = {"length_km": (0.0, True, 1e5), "weight": (0.0, False, 1e6), "attempt_time_s": (1e-12, True, 3600.0),
+          "attenuation_db_per_km": (0.0, False, 100.0), "efficiency": (0.0, False, 1.0),
+          "fiber_speed_km_per_s": (0.0, False, 299792.458), "decoherence_rate_per_s": (0.0, True, 1e12)}
+
+
+def _ranged(field_name, key, value):
+    low, closed, high = RANGES[key]
+    return _positive(field_name, value, allow_zero=closed, maximum=high, minimum=low)
 
 
 def _frozen(values) -> np.ndarray:
@@ -117,10 +131,14 @@ class RepeaterScenario:
         lengths = list(self.link_lengths_km)
         if len(lengths) != len(names):
             raise ScenarioError("link_lengths_km", lengths, f"need one per link ({len(names)})")
-        put("link_lengths_km", _frozen([_positive(f"links.{n}.length_km", v, allow_zero=True)
+        put("link_lengths_km", _frozen([_ranged(f"links.{n}.length_km", "length_km", v)
                                         for n, v in zip(names, lengths)]))
         if not self.routes:
             raise ScenarioError("routes", self.routes, "need at least one route")
+        from qnum.limits import check_memory
+
+        check_memory("routes", f"{len(self.routes)} routes", 32.0 * len(self.routes) * len(names),
+                     "the route x link matrices of the model")
         routes = []
         for i, route in enumerate(self.routes):
             route = list(route)
@@ -137,7 +155,7 @@ class RepeaterScenario:
         weights = np.ones(len(routes)) if self.weights is None else list(self.weights)
         if len(weights) != len(routes):
             raise ScenarioError("weights", list(weights), f"need one per route ({len(routes)})")
-        put("weights", _frozen([_positive(f"routes[{i}].weight", w) for i, w in enumerate(weights)]))
+        put("weights", _frozen([_ranged(f"routes[{i}].weight", "weight", w) for i, w in enumerate(weights)]))
         rnames = tuple(f"route{r}" for r in range(len(routes))) if self.route_names is None else self.route_names
         if isinstance(rnames, str) or len(rnames) != len(routes):
             raise ScenarioError("route_names", rnames, f"need one per route ({len(routes)})")
@@ -146,10 +164,9 @@ class RepeaterScenario:
             if not n or n in rnames[:i]:
                 raise ScenarioError(f"routes[{i}].name", n, "route names must be unique and non-empty")
         put("route_names", rnames)
-        for key in ("attempt_time_s", "attenuation_db_per_km", "efficiency", "fiber_speed_km_per_s"):
-            put(key, _positive(key, getattr(self, key)))
-        put("decoherence_rate_per_s", _positive("decoherence_rate_per_s", self.decoherence_rate_per_s,
-                                                allow_zero=True))
+        for key in ("attempt_time_s", "attenuation_db_per_km", "efficiency", "fiber_speed_km_per_s",
+                    "decoherence_rate_per_s"):
+            put(key, _ranged(key, key, getattr(self, key)))
 
     @classmethod
     def from_dict(cls, data: dict) -> RepeaterScenario:
@@ -199,7 +216,7 @@ class RepeaterScenario:
                 raise ScenarioError(f"links[{i}].name", name, "must be a non-empty string")
             if str(name) in links:
                 raise ScenarioError(f"links[{i}].name", name, "duplicate link name")
-            links[str(name)] = _positive(f"links[{i}].length_km", length, allow_zero=True)
+            links[str(name)] = _ranged(f"links[{i}].length_km", "length_km", length)
         raw_routes = require(data, "routes")
         if not isinstance(raw_routes, list) or not raw_routes:
             raise ScenarioError("routes", raw_routes, "must be a non-empty list of {\"links\": [...]}")
@@ -434,7 +451,7 @@ def from_graph(graph: nx.Graph, pairs, weights=None, utility="distillable", **ph
     weights = [1.0] * len(pairs) if weights is None else list(weights)
     if len(weights) != len(pairs):
         raise ScenarioError("weights", weights, f"need one per pair ({len(pairs)})")
-    routes = []
+    routes, taken = [], set()
     for i, (a, b) in enumerate(pairs):
         for node in (a, b):
             if node not in graph:
@@ -446,10 +463,10 @@ def from_graph(graph: nx.Graph, pairs, weights=None, utility="distillable", **ph
         except nx.NetworkXNoPath:
             raise ScenarioError(f"pairs[{i}]", (a, b), "no path joins the two nodes") from None
         label = f"{a}-{b}"
-        taken = {name for *_, name in routes}
         k = 2
         while label in taken:
             label, k = f"{a}-{b}#{k}", k + 1
+        taken.add(label)
         routes.append(([names[frozenset(e)] for e in zip(nodes, nodes[1:])], weights[i], label))
     return from_links(links, routes, utility, **physics)
 

@@ -386,6 +386,9 @@ def make_executor(name="processes", workers=None, scheduler=None, dask_local=Non
     >>> make_executor("inprocess").name
     'inprocess'
     """
+    if scheduler is not None and dask_local is not None:
+        raise ScenarioError("--dask-local", dask_local, "cannot be combined with --scheduler: give one (a new "
+                            "local cluster, or the address of a running scheduler)")
     if scheduler is not None or dask_local is not None:
         if name not in (None, "dask", "processes"):
             raise ScenarioError("--executor", name, "--scheduler/--dask-local need --executor dask")
@@ -412,7 +415,7 @@ def _progress(total, initial, enabled):
                 smoothing=0.1, file=sys.stderr)
 
 
-def run_sweep(spec, out, executor=None, time_limit=None, progress=None):
+def run_sweep(spec, out, executor=None, time_limit=None, progress=None, force=False):
     """Run every run of ``spec`` not yet journaled under ``out``; return the results DataFrame.
 
     Parameters
@@ -427,6 +430,9 @@ def run_sweep(spec, out, executor=None, time_limit=None, progress=None):
         Seconds per run; a run over it is recorded with status ``"timeout"``.
     progress : bool or None
         Progress bar on stderr; default only when stderr is a terminal.
+    force : bool
+        Run even when ``out`` holds runs of another sweep (they stay in its results);
+        without it that is a :class:`~qnum.errors.ScenarioError` naming ``--out``.
 
     Examples
     --------
@@ -444,17 +450,26 @@ def run_sweep(spec, out, executor=None, time_limit=None, progress=None):
     from qnum.sweep.store import Journal, _atomic_write, consolidate
 
     executor = executor or InProcess()
-    journal = Journal(out)
-    journal.repair()
-    meta = json.dumps({"name": spec.name, "family": spec.family, "action": spec.action, "policy": spec.policy,
-                       "parameters": spec.parameter_names, "seeds": spec.seeds}, indent=1)
-    _atomic_write(journal.dir / "sweep.json", lambda p: p.write_text(meta))
+    try:
+        journal = Journal(out)
+        journal.repair()
+    except OSError as exc:
+        executor.close()
+        raise ScenarioError("--out", str(out), f"cannot be written: {exc.strerror or exc}") from None
     runs = spec.runs()
     done = {row["run_id"] for row in journal.read()}
     stale = done - {r["run_id"] for r in runs}
+    if stale and not force:
+        executor.close()
+        journal.close()
+        raise ScenarioError("--out", str(out), f"holds {len(stale)} runs of another sweep; give a new directory "
+                            "(or --force to add this sweep's runs next to them)")
     if stale:
         print(f"qnum sweep: warning: {out} holds {len(stale)} runs of another sweep; they stay in its results "
-              "(use a new --out directory per sweep)", file=sys.stderr)
+              "(--force)", file=sys.stderr)
+    meta = json.dumps({"name": spec.name, "family": spec.family, "action": spec.action, "policy": spec.policy,
+                       "parameters": spec.parameter_names, "seeds": spec.seeds}, indent=1)
+    _atomic_write(journal.dir / "sweep.json", lambda p: p.write_text(meta))
     todo = [r for r in runs if r["run_id"] not in done]
     bar = _progress(len(runs), len(runs) - len(todo), sys.stderr.isatty() if progress is None else progress)
     failures = 0

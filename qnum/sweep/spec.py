@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from qnum.errors import ScenarioError
+from qnum.limits import check_count
 
 ACTIONS = ("solve", "simulate", "both")
 #: run options of every family's solve
@@ -153,19 +154,10 @@ def load_sweep(path) -> SweepSpec:
     >>> load_sweep(example_path("pumping-gap")).family
     'pumping'
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ScenarioError("sweep file", str(path), "no such file")
-    text = path.read_text()
-    try:
-        if path.suffix.lower() == ".toml":
-            import tomllib
+    from qnum.networks.io import parse_file
 
-            data = tomllib.loads(text)
-        else:
-            data = json.loads(text)
-    except ValueError as exc:
-        raise ScenarioError("sweep file", str(path), f"cannot be parsed: {exc}") from None
+    path = Path(path)
+    data = parse_file(path, "sweep file")
     if not isinstance(data, dict):
         raise ScenarioError("sweep file", str(path), "must hold one TOML/JSON object")
     data.setdefault("name", path.stem)
@@ -193,11 +185,11 @@ def parse_sweep(data: dict, root=None) -> SweepSpec:
             raise ScenarioError(key, data[key], f"unknown key; allowed keys: {', '.join(sorted(_TOP_KEYS))}")
     if "family" not in data:
         raise ScenarioError("family", None, "required key is missing")
-    if data["family"] not in kinds():
+    if not isinstance(data["family"], str) or data["family"] not in kinds():
         raise ScenarioError("family", data["family"], f"must be one of {', '.join(kinds())}")
     fam = get_family(data["family"])
     action = data.get("action", "solve")
-    if action not in ACTIONS:
+    if not isinstance(action, str) or action not in ACTIONS:
         raise ScenarioError("action", action, f"must be one of {list(ACTIONS)}")
     policy = data.get("policy")
     if action in ("simulate", "both"):
@@ -245,6 +237,10 @@ def parse_sweep(data: dict, root=None) -> SweepSpec:
     sample_seed = data.get("sample_seed", 0)
     if isinstance(sample_seed, bool) or not isinstance(sample_seed, int):
         raise ScenarioError("sample_seed", sample_seed, "must be an integer")
+    check_count("draws", draws, draws, "runs", "draws")
+    total = math.prod(len(v) for v in grid.values()) * (draws if random else 1) * len(seeds)
+    check_count("parameters", {k: len(v) for k, v in grid.items()}, total, "runs",
+                "runs in the sweep (grid points x draws x seeds)")
     spec = SweepSpec(family=data["family"], action=action, base=base, policy=policy, seeds=seeds, metrics=metrics,
                      options=options, grid=grid, random=random, draws=draws, sample_seed=sample_seed,
                      name=str(data.get("name", "sweep")))
@@ -263,7 +259,7 @@ def _policy(policy, fam, root):
             policy = f"{Path(root) / target}:{name}"
         load_policy(policy)
         return policy
-    if policy not in fam.POLICIES:
+    if not isinstance(policy, str) or policy not in fam.POLICIES:
         raise ScenarioError("policy", policy, f"family {fam.KIND!r} has policies {', '.join(fam.POLICIES)} "
                             "(or your own: file.py:NAME, module:NAME)")
     return policy
@@ -276,6 +272,7 @@ def _seeds(data):
         reps = data["replications"]
         if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
             raise ScenarioError("replications", reps, "must be an integer >= 1")
+        check_count("replications", reps, reps, "runs", "runs (one per seed)")
         return list(range(reps))
     seeds = data.get("seeds", [0])
     if (not isinstance(seeds, list) or not seeds
@@ -297,7 +294,7 @@ def _base(base, family_name, root):
         raise ScenarioError("base", base, 'must have exactly one of "builder", "file", "scenario"')
     if "builder" in base:
         builders = get_family(family_name).SWEEP_BUILDERS
-        if base["builder"] not in builders:
+        if not isinstance(base["builder"], str) or base["builder"] not in builders:
             raise ScenarioError("base.builder", base["builder"],
                                 f"family {family_name!r} has builders {sorted(builders)}")
         allowed = _builder_args(builders[base["builder"]])
@@ -310,6 +307,8 @@ def _base(base, family_name, root):
         extra = sorted(set(base) - set(given))[0]
         raise ScenarioError(f"base.{extra}", base[extra], "arguments are only allowed with a builder")
     if "file" in base:
+        if not isinstance(base["file"], str) or not base["file"]:
+            raise ScenarioError("base.file", base["file"], "must be a path (a string)")
         path = Path(base["file"])
         if not path.is_absolute() and root is not None:
             path = Path(root) / path
@@ -343,11 +342,21 @@ def _parameter(where, value):
     if form in ("linspace", "logspace"):
         if not (isinstance(args, list) and len(args) == 3 and isinstance(args[2], int) and args[2] >= 1):
             raise ScenarioError(f"{where}.{form}", args, "must be [start, stop, count] with count >= 1")
+        check_count(f"{where}.{form}", args, args[2], "runs", "grid values")
+        if not all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args[:2]) or \
+                (form == "logspace" and not all(abs(a) <= 300 for a in args[:2])):
+            raise ScenarioError(f"{where}.{form}", args, "start and stop must be numbers"
+                                + (" in [-300, 300] (exponents of 10)" if form == "logspace" else ""))
         fn = np.linspace if form == "linspace" else np.logspace
         return "grid", [float(x) for x in fn(args[0], args[1], args[2])]
     if form == "range":
-        if not (isinstance(args, list) and len(args) in (2, 3) and all(isinstance(a, (int, float)) for a in args)):
+        if not (isinstance(args, list) and len(args) in (2, 3)
+                and all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args)):
             raise ScenarioError(f"{where}.range", args, "must be [start, stop] or [start, stop, step]")
+        start, stop, step = (args + [1])[:3]
+        if step == 0:
+            raise ScenarioError(f"{where}.range", args, "step must not be 0")
+        check_count(f"{where}.range", args, max(0.0, math.ceil((stop - start) / step)), "runs", "grid values")
         values = np.arange(*args).tolist()
         if not values:
             raise ScenarioError(f"{where}.range", args, "empty grid: the range holds no value")
@@ -400,6 +409,35 @@ def option_parameters(fam, run: dict) -> dict:
     return {k: v for k, v in run["params"].items() if k in options and k not in taken}
 
 
+def _call_builder(name: str, fn, kwargs: dict) -> dict:
+    """Call a sweep builder; an argument of the wrong type (judged by a bool, int or str default; a
+    float default may also take a string such as alpha = "maxmin") or one the builder refuses is a
+    ScenarioError naming the argument, never a Python exception."""
+    from qnum.errors import InputError
+
+    params = inspect.signature(fn).parameters
+    for key, value in kwargs.items():
+        default = params[key].default if key in params else None
+        if isinstance(default, bool):
+            ok, what = isinstance(value, bool), "true or false"
+        elif isinstance(default, int):
+            ok, what = isinstance(value, int) and not isinstance(value, bool), "an integer"
+        elif isinstance(default, str):
+            ok, what = isinstance(value, str), "a string"
+        else:
+            ok, what = True, ""
+        if not ok:
+            raise ScenarioError(f"base.{key}", value, f"must be {what} (argument of builder {name!r})")
+    try:
+        data = fn(**kwargs)
+    except InputError:
+        raise
+    except (TypeError, ValueError, OverflowError, ZeroDivisionError, IndexError, KeyError) as exc:
+        raise ScenarioError("base", {"builder": name, **kwargs}, f"builder {name!r} cannot use these "
+                            f"arguments ({type(exc).__name__}: {exc})") from None
+    return data
+
+
 def build_scenario(run: dict):
     """The validated scenario object of a run (base + parameter overrides).
 
@@ -423,7 +461,7 @@ def build_scenario(run: dict):
         if "seed" in args and "seed" not in kwargs:
             kwargs["seed"] = run["seed"]
         kwargs.update({k: v for k, v in run["params"].items() if k in args})
-        data = fn(**kwargs)
+        data = _call_builder(base["builder"], fn, kwargs)
         data.update({k: v for k, v in run["params"].items() if k not in args and k not in options})
     else:
         scenario = base["scenario"]

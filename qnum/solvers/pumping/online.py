@@ -145,6 +145,10 @@ def simulate(scenario, policy="pf", slots: int = 100_000, *, seed=0, beta: float
             raise OptionError("alpha", alpha, "applies to policy alpha only, not to your own policy")
         user = policy if isinstance(policy, UserPolicy) else as_policy(policy)
         name = user.name
+    from qnum import limits
+
+    limits.pumping_simulation(int(slots), scenario.num_pairs, scenario.num_states, record_topologies,
+                              scenario.capacity)
     if realization is None:
         real = scenario.channel.realize(scenario, slots, seed)
     else:

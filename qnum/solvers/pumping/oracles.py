@@ -2,18 +2,27 @@
 
 One oracle serves the online gradient schedulers (gains ``U'(r̄_e) s_e(c)``), column
 generation pricing and the Frank–Wolfe bounds, so they can never disagree on the
-family. Families: at most K pairs (sorting), at most K pairs forming a matching (an
-integer program solved by HiGHS through ``scipy.optimize.milp``), an explicit list.
-The empty topology (value 0) is always allowed.
+family. Families: at most K pairs (sorting), at most K pairs forming a matching, an
+explicit list. The empty topology (value 0) is always allowed.
+
+Matchings: when there are at most :data:`MATCHING_TABLE_LIMIT` of them (counted by the
+bound ``Σ_k C(M, k)``), they are listed once and each call is one dense product and an
+argmax over the list (exact; ties go to the first listed, fewer pairs first); otherwise an
+integer program solved by HiGHS through ``scipy.optimize.milp`` (exact).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from qnum.networks.pumping import AT_MOST_K, MATCHING
+
+#: largest Σ_k C(M, k) (k <= K) for which the matchings are listed instead of solved per call
+MATCHING_TABLE_LIMIT = 4096
 
 
 def best_at_most_k(gains, factor) -> tuple[np.ndarray, float]:
@@ -95,8 +104,12 @@ class TopologyOracle:
         self.scenario = scenario
         self.factor = scenario.count_factor
         self.family = scenario.topologies if isinstance(scenario.topologies, str) else "explicit"
+        self.table = None
         if self.family == MATCHING:
             self.edges_i, self.edges_j = np.triu_indices(scenario.nodes, 1)
+            bound = sum(math.comb(scenario.num_pairs, k) for k in range(1, scenario.capacity + 1))
+            if bound <= MATCHING_TABLE_LIMIT:
+                self._tabulate(enumerate_topologies(scenario))
         elif self.family == "explicit":
             tops = scenario.topologies
             sizes = np.array([len(t) for t in tops])
@@ -106,11 +119,36 @@ class TopologyOracle:
                                                shape=(len(tops), scenario.num_pairs))
             self.size_factor = np.where(sizes > 0, self.factor[np.maximum(sizes, 1) - 1], 0.0)
 
+    def _tabulate(self, tops) -> None:
+        """Dense table of listed topologies: row t holds ``f_|G_t|`` on the pairs of ``G_t``."""
+        table = np.zeros((len(tops), self.scenario.num_pairs))
+        for t, top in enumerate(tops):
+            table[t, list(top)] = self.factor[len(top) - 1]
+        self.table = table
+        self.table_tops = [np.asarray(top, dtype=np.int64) for top in tops]
+
     def best(self, gains) -> tuple[np.ndarray, float]:
-        """Indices of the best topology's pairs and its value ``f_|G| Σ_{e∈G} gains_e``."""
+        """Indices of the best topology's pairs and its value ``f_|G| Σ_{e∈G} gains_e``.
+
+        Examples
+        --------
+        >>> from qnum.networks.pumping import PumpingScenario
+        >>> sc = PumpingScenario(4, 2, [[1.0] * 6], [1.0], topologies="matching")
+        >>> idx, v = TopologyOracle(sc).best(np.array([3.0, 1.0, 1.0, 1.0, 1.0, 3.0]))
+        >>> idx.tolist(), v
+        ([0, 5], 6.0)
+        """
         gains = np.asarray(gains, dtype=float)
         if self.family == AT_MOST_K:
             return best_at_most_k(gains, self.factor)
+        if self.table is not None:
+            if not self.table_tops:
+                return np.empty(0, dtype=np.int64), 0.0
+            values = self.table @ gains
+            t = int(np.argmax(values))
+            if values[t] <= 0:
+                return np.empty(0, dtype=np.int64), 0.0
+            return self.table_tops[t].copy(), float(values[t])
         if self.family == MATCHING:
             return best_matching(gains, self.factor, self.edges_i, self.edges_j, self.scenario.nodes)
         values = self.size_factor * (self.incidence @ gains)
