@@ -88,8 +88,8 @@ def test_solution_is_labelled_and_validates(sc, optimum):
         assert set(entry) == {"path_a", "path_b", "channel_pairs"}
         assert allocation_key_rate(sc.net, users, entry, **sc.physics) == pytest.approx(v["key_rates"][users])
     assert optimum.objective == pytest.approx(objective_value("total", [v["key_rates"][u] for u in v["allocation"]]))
-    assert "not yet certified over all paths" in optimum.message
-    assert plugin.METHODS["ilp"].certified is False and "not yet certified" in plugin.METHODS["auto"].description
+    assert "all-path optimum" in optimum.message and optimum.objective <= optimum.bound
+    assert plugin.METHODS["k-paths"].certified is False and plugin.METHODS["auto"].certified is True
     out = plugin.solution_json(sc, optimum)
     assert list(out).count("objective") == 1 and "utility" not in out
 
@@ -98,13 +98,13 @@ def test_rwa_model_takes_the_scenario(sc, optimum):
     model = RWAModel(sc)
     assert model.model.find_component("obj_served") is not None   # the Pyomo model, before the solve
     assert model.solve().objective == pytest.approx(optimum.objective)
-    assert qnum.solve(sc, "ilp", k_paths=1).values["served"] <= optimum.values["served"]
+    assert qnum.solve(sc, "k-paths", k_paths=1).values["served"] <= optimum.values["served"]
 
 
 def test_option_refusal(sc):
     with pytest.raises(OptionError, match="method"):
         qnum.solve(sc, "bogus")
-    for bad in ({"tol": -1.0}, {"tol": float("nan")}, {"time_limit": -5}, {"k_paths": 0}, {"paths": 3}):
+    for bad in ({"tol": -1.0}, {"tol": float("nan")}, {"time_limit": -5}, {"k_paths": 3}, {"paths": 3}):
         with pytest.raises(OptionError):
             qnum.solve(sc, **bad)
     with pytest.raises(OptionError, match="slots"):

@@ -6,8 +6,10 @@ network, a sequence of add/delete request events and the key-rate physics.
 - ``qnum.solve`` runs the lexicographic ILP (:class:`qnum.models.rwa.RWAModel`) on the
   requests active after the last event: most requests served, then the scenario's
   ``objective`` (``total`` key rate, ``proportional`` Σ ln rate, ``maxmin`` min rate) over
-  the served ones. It keeps the 3 lowest-loss candidate paths per user, so its optimum and
-  bound hold over those paths only (not yet certified over all paths).
+  the served ones. ``auto`` / ``all-paths`` is certified over every path of the network with
+  key rates computed exactly from the allocated channel pairs
+  (:mod:`qnum.solvers.rwa.allpaths`); ``k-paths`` is the labelled heuristic over the
+  ``k_paths`` lowest-loss candidate paths per user (no bound).
 - ``qnum.simulate`` replays the events online (time axis ``event``, times 1..E): DSER
   (Tell-PS + FRFQoS), FRFS, or your own router.
 - ``qnum.compare`` compares the stage-2 value (the scenario's objective) of the online
@@ -55,7 +57,7 @@ from qnum.errors import OptionError, PolicyError
 from qnum.networks.optical import DSER_CASES, OpticalNetwork
 from qnum.networks.rwa import RWAScenario, dser_sequence, random_events
 from qnum.options import Method, Option, Policy
-from qnum.solution import Solution
+from qnum.solution import Solution, Status
 from qnum.trace import Trace
 
 KIND = "rwa"
@@ -68,20 +70,22 @@ OBJECTIVE = ("Lexicographic: the most requests served among those active after t
              "scenario's objective over the served requests' key rates (bit/s): 'total' = Σ rate, "
              "'proportional' = Σ ln rate, 'maxmin' = min rate. The scalar compared by qnum.compare is that "
              "stage-2 value (served is reported beside it; an online run serving fewer requests can show a "
-             "negative gap). The ILP's optimum holds over the 3 lowest-loss candidate paths per user; not yet "
-             "certified over all paths.")
+             "negative gap). The all-paths optimum and its bound hold over every path of the network; every key "
+             "rate is that of the returned allocation (allocation_key_rate).")
 
-_K_PATHS = Option("k_paths", "int", "candidate paths per user kept by the ILP (its optimum holds over these)",
-                  default=3, minimum=1)
-_HONESTY = ("optimum over the 3 lowest-loss candidate paths per user; not yet certified over all paths "
-            "(status optimal means optimal over those paths)")
+_K_PATHS = Option("k_paths", "int", "candidate paths per user kept by the k-paths heuristic", default=3, minimum=1)
+_ALL_PATHS = ("lexicographic optimum over every path of the network (qnum.solvers.rwa.allpaths: arc formulation "
+              "with channel indices, Pyomo + HiGHS; key rates of the allocated channel pairs enumerated exactly, "
+              "paths listed lazily until the bound is met); tol = HiGHS mip_rel_gap and the stopping gap, "
+              "time_limit = seconds for all solves")
 
 METHODS = {
-    "auto": Method("picks ilp: the lexicographic RWA ILP (Pyomo, HiGHS); " + _HONESTY,
-                   honours=("tol", "time_limit"), certified=False, solver_options=(_K_PATHS,)),
-    "ilp": Method("lexicographic RWA ILP, path formulation (Pyomo, HiGHS): max served, then the scenario's "
-                  "objective; tol = HiGHS mip_rel_gap, time_limit = HiGHS time limit; " + _HONESTY,
-                  honours=("tol", "time_limit"), certified=False, solver_options=(_K_PATHS,)),
+    "auto": Method("picks all-paths: " + _ALL_PATHS, honours=("tol", "time_limit"), certified=True),
+    "all-paths": Method(_ALL_PATHS, honours=("tol", "time_limit"), certified=True),
+    "k-paths": Method("heuristic: the path-formulation ILP over the k_paths lowest-loss candidate paths per user "
+                      "(Pyomo, HiGHS), rated by the table of each path's mean loss; the returned allocation is "
+                      "re-rated exactly and no bound is reported (it proves nothing for the whole network)",
+                      honours=("tol", "time_limit"), certified=False, solver_options=(_K_PATHS,)),
 }
 
 POLICIES = {
@@ -178,28 +182,43 @@ class RWAObservation:
 # ----------------------------------------------------------------------------- solve
 def solve(scenario: RWAScenario, method: str = "auto", *, tol: float | None = None,
           time_limit: float | None = None, k_paths: int = 3) -> Solution:
-    """Lexicographic RWA ILP on the requests active after the last event.
+    """Lexicographic RWA optimum on the requests active after the last event.
 
-    Returns a Solution whose ``values`` are ``key_rates`` {(a, b): bit/s} (every active request,
-    0 when unserved), ``allocation`` {(a, b): {"path_a", "path_b", "channel_pairs"}} and
-    ``served``; its bound holds over the ``k_paths`` candidate paths per user.
+    ``auto`` and ``all-paths`` run :func:`qnum.solvers.rwa.allpaths.solve_all_paths` (a bound
+    over every path); ``k-paths`` runs :class:`qnum.models.rwa.RWAModel` over ``k_paths``
+    candidate paths per user, a labelled heuristic (status ``feasible``, no bound).
+    ``values``: ``key_rates`` {(a, b): bit/s} (every active request, 0 when unserved, computed
+    by :func:`qnum.models.rwa.allocation_key_rate` from the allocation), ``allocation``
+    {(a, b): {"path_a", "path_b", "channel_pairs"}} and ``served``.
 
     Examples
     --------
     >>> import qnum
     >>> sc = qnum.load_scenario(qnum.data_path("rwa/dser-wss-os.json"))
-    >>> sol = solve(sc, "ilp")
+    >>> sol = solve(sc)
     >>> str(sol.status), sol.values["served"], sol.family
     ('optimal', 3, 'rwa')
-    >>> "not yet certified over all paths" in sol.message
-    True
+    >>> heuristic = solve(sc, "k-paths", k_paths=1)
+    >>> str(heuristic.status), heuristic.bound, heuristic.values["served"] <= sol.values["served"]
+    ('feasible', None, True)
     """
-    from qnum.models.rwa import RWAModel
+    if method == "k-paths":
+        from qnum.models.rwa import RWAModel
 
-    model = RWAModel(scenario, k_paths=k_paths)
-    sol = model.solve(tol=tol, time_limit=time_limit)
+        sol = RWAModel(scenario, k_paths=k_paths).solve(tol=tol, time_limit=time_limit)
+        if sol.status in (Status.OPTIMAL, Status.FEASIBLE):
+            sol.status, sol.termination = Status.FEASIBLE, "no_bound"
+        sol.bound = None
+        sol.message = f"heuristic over the {k_paths} lowest-loss candidate paths per user; no bound. " + sol.message
+        sol.solver = f"k-paths (highs, k_paths={k_paths})"
+    else:
+        from qnum.solvers.rwa.allpaths import solve_all_paths
+
+        sol = solve_all_paths(scenario.net, scenario.active_requests(), n_cap=scenario.n_cap,
+                              physics=dict(scenario.physics), objective=scenario.objective, tol=tol,
+                              time_limit=time_limit)
+        sol.solver = "all-paths (highs)"
     sol.family = KIND
-    sol.solver = f"ilp (highs, k_paths={k_paths})"
     return sol
 
 

@@ -548,9 +548,12 @@ class RWAModel:
             ``values``: ``key_rates`` {request: bit/s}, ``allocation`` {request: {"path_a",
             "path_b", "channel_pairs"}}, ``served``. Its bound holds over the candidate paths.
 
-        Note: ``rate_table`` uses each path's mean loss over all its usable channels,
-        which :func:`allocation_key_rate` reproduces when all channels of a path have
-        equal loss (every built-in device).
+        Note: the model optimizes ``rate_table`` (each path's mean loss over all its usable
+        channels); the returned ``key_rates`` and objective are re-derived from the
+        allocation by :func:`allocation_key_rate`. Where a device's loss depends on the
+        channel the two differ and the bound is not a bound: this model is the labelled
+        ``k-paths`` heuristic (the family drops its bound); the certified optimum is
+        :func:`qnum.solvers.rwa.allpaths.solve_all_paths`.
         """
         import pyomo.environ as pyo
         from pyomo.contrib.appsi.base import TerminationCondition as TC
@@ -640,7 +643,8 @@ class RWAModel:
             a, b = self.requests[r]
             alloc[(a, b)] = {"path_a": list(self.paths[a][i][0]), "path_b": list(self.paths[b][j][0]),
                              "channel_pairs": po}
-            rates[(a, b)] = self.rate_table[(r, i, j, len(po))]
+        for users, entry in alloc.items():   # the allocation's own rate, not the table's estimate
+            rates[users] = allocation_key_rate(self.net, users, entry, **self.physics)
         return {"key_rates": rates, "allocation": alloc, "served": len(alloc)}
 
 

@@ -288,6 +288,43 @@ def dser_network(first="WSS", forwarding="OS", n_pairs=4, users_per_device=2,
     return {"n_pairs": n_pairs, "source": "src", "devices": devices, "links": links}
 
 
+def dser_mesh_network(forwarding="OS", n_pairs=4, users_per_device=2, fibre_km=5.0,
+                      ring_km=2.0) -> dict:
+    """Meshed DSER-style network: EPS → WSS → four forwarding devices joined in a ring → users.
+
+    The Table-2 structure of :func:`dser_network` with two more ports on every forwarding
+    device, fibres ``f0–f1–f2–f3–f0`` of ``ring_km`` between them, and every port of a
+    forwarding device crossconnectable to every other (IL as in :func:`make_device`). A user
+    is then reachable through its own device or around the ring, so lowest-loss paths
+    depend on what earlier requests hold (qnum's meshed evaluation network; the paper's are
+    trees). ``forwarding`` is "OS", "AOS", "WSS" or "BS".
+
+    Examples
+    --------
+    >>> net = network_from_dict(dser_mesh_network("OS", n_pairs=2))
+    >>> net.devices["f0"].ports, ("f0", 3) in net.links
+    (5, True)
+    """
+    if forwarding not in ("OS", "AOS", "WSS", "BS"):
+        raise ScenarioError("builder.forwarding", forwarding, "a meshed network forwards with OS, AOS, WSS or BS")
+    upd, C = users_per_device, 2 * n_pairs
+    ports = upd + 3
+    il = {"WSS": 5.0, "OS": 1.0, "AOS": 1.0, "BS": 10 * math.log10(ports - 1) + 0.5}[forwarding]
+    full = [[[None if i == o else il for _ in range(C)] for o in range(ports)] for i in range(ports)]
+    devices = {"src": {"type": "EPS", "ports": 1}, "mux": {"type": "WSS", "ports": 5}}
+    links = [{"a": ["src", 0], "b": ["mux", 0], "length_km": 0.0}]
+    u = 0
+    for j in range(4):
+        devices[f"f{j}"] = {"type": forwarding, "ports": ports, "loss_dB": full}
+        links.append({"a": ["mux", j + 1], "b": [f"f{j}", 0], "length_km": 1.0})
+        for p in range(1, upd + 1):
+            u += 1
+            devices[f"u{u}"] = {"type": "USER", "ports": 1}
+            links.append({"a": [f"f{j}", p], "b": [f"u{u}", 0], "length_km": fibre_km * (1 + (u % 3))})
+        links.append({"a": [f"f{j}", upd + 1], "b": [f"f{(j + 1) % 4}", upd + 2], "length_km": ring_km})
+    return {"n_pairs": n_pairs, "source": "src", "devices": devices, "links": links}
+
+
 # ----------------------------------------------------------------------------- locks
 @dataclass
 class LockState:
