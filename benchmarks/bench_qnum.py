@@ -2,6 +2,9 @@
 
 Run: ``python benchmarks/bench_qnum.py [PAIRS SEEDS]`` (global solve table),
 ``python benchmarks/bench_qnum.py dynamics [ITERS]`` (QPrimalDual timing),
+``python benchmarks/bench_qnum.py germany50 [PAIRS SEEDS]`` (certified solve on Germany50,
+600 s limit), ``python benchmarks/bench_qnum.py scale [ROUNDS]`` (QPrimalDual 10^4 iterations
+at 1,000 and 10,000 routes, message level at 1,000 routes),
 ``python benchmarks/bench_qnum.py convex`` (the CVXPY convex model on NSFNet 20 pairs) and
 ``python benchmarks/bench_qnum.py latency`` (message-level QPrimalDual: slots to converge vs
 per-link latency, plain and PI prices); all print markdown.
@@ -90,11 +93,57 @@ def latency():
                       f"| {(opt - U) / abs(opt):.1e} | {viol:.1e} |", flush=True)
 
 
+def germany50_table(pairs=(100,), seeds=(0,)):
+    """Certified solve on Germany50 (SNDlib), every utility, 600 s limit per instance."""
+    from qnum.networks.topologies import germany50
+    warnings.simplefilter("ignore")
+    print("| utility | pairs | seed | status | utility | rel. gap | boxes | seconds |")
+    print("|---|---|---|---|---|---|---|---|")
+    for utility in ("negativity", "distillable", "secret-key"):
+        for n in pairs:
+            for seed in seeds:
+                s = solve_global(germany50(n, seed=seed, utility=utility), rel_gap=1e-4, time_limit_s=600,
+                                 max_nodes=10**6)
+                print(f"| {utility} | {n} | {seed} | {s.status} | {s.objective:.6f} | {s.relative_gap:.1e} "
+                      f"| {s.values['nodes']} | {s.seconds:.2f} |", flush=True)
+
+
+def scale():
+    """QPrimalDual wall time at 1,000 and 10,000 routes (Germany50, random pairs with repeats)."""
+    import time
+
+    import numpy as np
+
+    from qnum.networks.repeater import from_graph
+    from qnum.networks.topologies import germany50_graph
+    from qnum.solvers.repeater.messages import qprimaldual_messages
+    from qnum.solvers.repeater.primaldual import qprimaldual
+    g = germany50_graph(0.01)
+    nodes = sorted(g)
+    print("| routes | model | iterations | build s | run s |")
+    print("|---|---|---|---|---|")
+    for R, model, iters in ((1000, "array", 10000), (10000, "array", 10000), (1000, "messages", 20000)):
+        rng = np.random.default_rng(0)
+        pairs = [tuple(nodes[i] for i in rng.choice(len(nodes), 2, replace=False)) for _ in range(R)]
+        t0 = time.perf_counter()
+        sc = from_graph(g, pairs)
+        t1 = time.perf_counter()
+        if model == "array":
+            qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, iters=iters, utility=sc.utility)
+        else:
+            qprimaldual_messages(sc, iters=iters, hop_delay=1)
+        print(f"| {R} | {model} | {iters} | {t1 - t0:.2f} | {time.perf_counter() - t1:.2f} |", flush=True)
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["convex"]:
         convex()
     elif sys.argv[1:2] == ["latency"]:
         latency()
+    elif sys.argv[1:2] == ["germany50"]:
+        germany50_table(*(tuple(int(v) for v in a.split(",")) for a in sys.argv[2:]))
+    elif sys.argv[1:2] == ["scale"]:
+        scale()
     elif sys.argv[1:2] == ["dynamics"]:
         dynamics(*(int(v) for v in sys.argv[2:3]))
     else:

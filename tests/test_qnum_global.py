@@ -135,3 +135,26 @@ def test_box_centre_lies_inside_feasible_boxes(seed):
     assert np.all(y <= 1e-12) and np.all(y >= -0.3 - 1e-12)
     # a box asking a route for more than its links can give is empty
     assert _box_centre(A, np.full(4, 0.01), np.full(4, 0.02), np.full(5, -0.3)) is None
+
+
+@pytest.mark.parametrize("utility", ["distillable", "secret-key"])
+def test_envelope_over_many_boxes_matches_one_box_at_a_time(utility):
+    """The vectorized envelope (one box per route, as branch and bound uses it) is the scalar one
+    box by box, and lies above G on every box."""
+    z0, zc = zero_utility_log_werner(utility), inflection(utility)
+    rng = np.random.default_rng(3)
+    lo, hi = np.sort(rng.uniform(z0 * 0.999, 0.0, (2, 30)), axis=0)
+    env = Envelope(utility, lo, hi, zc)
+    z = lo + rng.random(30) * (hi - lo)
+    val, slope = env.value(z)
+    for r in range(30):
+        one = Envelope(utility, lo[r], hi[r], zc)
+        assert float(one.value(z[r])[0]) == val[r] and float(one.t) == env.t[r]
+    assert np.all(val >= log_utility(utility, z)[0])
+    assert np.all(env.value(hi)[0] >= log_utility(utility, hi)[0])   # the bisection keeps the sound side
+
+
+def test_germany50_instance_certified():
+    from qnum.networks.topologies import germany50
+    s = solve_global(germany50(12, seed=1, utility="secret-key"), rel_gap=1e-4, time_limit_s=60)
+    assert str(s.status) == "optimal" and s.objective <= s.bound <= s.objective + 1e-4 * s.objective

@@ -69,3 +69,12 @@ def test_history_is_recorded_and_matches_the_final_iterate():
     assert run.objective[-1] == run.utility and np.array_equal(run.rates_history[-1], run.rates)
     over = np.max(sc.incidence @ run.rates / sc.capacity_scale + run.werner - 1.0)
     assert run.violations[-1] == pytest.approx(max(over, 0.0))
+
+
+@pytest.mark.parametrize("utility", ["distillable", "secret-key", "negativity"])
+def test_fast_marginal_is_the_log_utility_derivative(utility):
+    from qnum.solvers.repeater.branch_and_bound import log_utility
+    from qnum.solvers.repeater.primaldual import marginal
+    z = -np.geomspace(1e-6, 3.0, 400)
+    g, dg = log_utility(utility, z)
+    assert np.allclose(marginal(utility, z), np.where(np.isfinite(g), dg, 5.0), rtol=1e-9, atol=0)

@@ -81,6 +81,7 @@ class ConvexQNUM:
         L, R = pb.A.shape
         self.hi = pb.offset.copy()                       # log W_r ≤ o_r (all w_l ≤ 1)
         self.envelopes = [Envelope(pb.utility, pb.z0, h, pb.zc) if h > pb.z0 else None for h in self.hi]
+        self.envelope = Envelope(pb.utility, pb.z0, np.maximum(self.hi, pb.z0), pb.zc)   # all routes at once
         self.u = cp.Variable(R, name="log_rate")
         self.y = cp.Variable(L, name="log_werner")
         self.t = cp.Variable(R, name="route_quality")
@@ -197,7 +198,7 @@ class ConvexQNUM:
             bound = min(bound, float(self.problem.value))
             # the conic point refined by SLSQP on the envelope objective (the conic solver's
             # exponential-cone accuracy leaves rates ~1e-4 off along the objective's flat directions)
-            v = pb.repaired(pb.polished(np.concatenate([self.u.value, self.y.value]), self.envelopes))
+            v = pb.repaired(pb.polished(np.concatenate([self.u.value, self.y.value]), self.envelope))
             value = pb.true_value(v[:R], v[R:])
             if best is None or value > best[1]:
                 best = (v, value)
@@ -209,7 +210,7 @@ class ConvexQNUM:
             Z = pb.A.T @ self.y.value + pb.offset
             # stop refining once the cuts match the envelope at the model's point: what gap
             # remains is the envelope's (concavity fails there), not the cuts'
-            env_at = np.array([float(env.value(z)[0]) for env, z in zip(self.envelopes, Z)])
+            env_at = self.envelope.value(Z)[0]
             if float(pb.omega @ (self.t.value - env_at)) <= 0.1 * rel_gap * max(abs(bound), 1.0):
                 termination = "stalled"
                 break

@@ -16,13 +16,16 @@ Per box, qnum
    (``f̂`` concave), whose inner linear maximization has the closed-form Lagrangian dual
    :func:`linearized_dual` (separable over routes and links); any multipliers give a
    valid bound, and qnum polishes them with L-BFGS-B from the KKT estimate.
-Branch and bound splits the box of the route whose envelope overestimates most at
-``v``. Incumbents (the root's point and every improvement) are polished by SLSQP on the true
-objective (:meth:`_Problem.polished`): on every instance tried this local optimum already is the
-global one, and the branching proves it. When every ``Z_r(v)`` lies where ``Ĝ = G`` (the concave
-case), the root closes the gap and the answer is certified optimal without branching. The search
-stops at the requested relative gap, after ``max_nodes`` boxes, or at the time limit (checked
-between boxes): the incumbent is returned with the largest bound of the boxes still open.
+Branch and bound splits the box of the route whose envelope overestimates most at ``v``; each
+child starts SLSQP from its parent's point (on the child's boundary) and stops at the first
+start that converges, and polishes its multipliers only while its bound is above the incumbent
+plus the accepted gap. Incumbents (the root's point and every improvement) are polished by
+SLSQP on the true objective (:meth:`_Problem.polished`): on every instance tried this local
+optimum already is the global one, and the branching proves it. When every ``Z_r(v)`` lies
+where ``Ĝ = G`` (the concave case), the root closes the gap and the answer is certified optimal
+without branching. The search stops at the requested relative gap, after ``max_nodes`` boxes,
+or at the time limit (checked between boxes): the incumbent is returned with the largest bound
+of the boxes still open.
 
 Only routes with ``E > 0`` count: ``Z`` is kept above ``log w_0`` where ``E(w_0) = 0``
 (hashing threshold F = 0.8107 for distillable entanglement), with a relative margin of
@@ -110,42 +113,62 @@ def inflection(utility: str) -> float:
     return float(z[first])
 
 
-@dataclass
 class Envelope:
-    """Concave envelope of ``G`` on ``[lo, hi]``: ``G`` up to ``t``, then a line of slope ``s``."""
+    """Concave envelope of ``G`` on ``[lo, hi]``: ``G`` up to ``t``, then a line of slope ``s``.
 
-    utility: str
-    lo: float
-    hi: float
-    zc: float
+    ``lo`` and ``hi`` may be arrays (one box per route): every attribute and :meth:`value`
+    then work elementwise. Where ``hi`` lies past the inflection ``zc``, the tangent point
+    ``t`` is found by bisection on ``phi(t) = G(t) + G'(t) (hi - t) - G(hi)`` (decreasing on
+    ``[lo, zc]``), keeping the end with ``phi(t) >= 0``: the tangent line from there passes
+    above ``(hi, G(hi))``, so the envelope overestimates ``G`` whatever the rounding.
 
-    def __post_init__(self):
-        g_hi = float(log_utility(self.utility, self.hi)[0])
-        if self.hi <= self.zc:
-            self.t, self.s = self.hi, float(log_utility(self.utility, self.hi)[1])
-            return
+    Examples
+    --------
+    >>> zc = inflection("distillable")
+    >>> env = Envelope("distillable", np.array([-0.3, -0.3]), np.array([-0.2, -0.001]), zc)
+    >>> bool(env.t[0] == -0.2), bool(-0.3 < env.t[1] < zc)
+    (True, True)
+    >>> z = np.array([-0.25, -0.01])
+    >>> bool(np.all(env.value(z)[0] >= log_utility("distillable", z)[0]))
+    True
+    """
 
-        def phi(t):
-            g, dg = log_utility(self.utility, t)
-            return float(g + dg * (self.hi - t) - g_hi)
+    def __init__(self, utility: str, lo, hi, zc: float):
+        self.utility, self.zc = utility, zc
+        self.lo, self.hi = (np.array(a, float) for a in np.broadcast_arrays(lo, hi))
+        g_hi, dg_hi = log_utility(utility, self.hi)
+        t, s = self.hi.copy(), np.array(dg_hi, float)
+        convex = self.hi > zc
+        if np.any(convex):
+            lo_c, hi_c, gh = self.lo[convex], self.hi[convex], g_hi[convex]
 
-        top = min(self.zc, self.hi)
-        if phi(self.lo) <= 0:      # chord from lo to hi already lies above G
-            self.t = self.lo
-            self.s = (g_hi - float(log_utility(self.utility, self.lo)[0])) / (self.hi - self.lo)
-        else:
-            self.t = brentq(phi, self.lo, top, xtol=1e-14)
-            self.s = float(log_utility(self.utility, self.t)[1])
-        self.g_t = float(log_utility(self.utility, self.t)[0])
+            def phi(x):
+                g, dg = log_utility(utility, x)
+                return g + dg * (hi_c - x) - gh
+
+            chord = phi(lo_c) <= 0           # the chord from lo to hi already lies above G
+            a, b = lo_c.copy(), np.minimum(zc, hi_c)
+            for _ in range(60):
+                mid = 0.5 * (a + b)
+                up = phi(mid) >= 0
+                a, b = np.where(up, mid, a), np.where(up, b, mid)
+            tc = np.where(chord, lo_c, a)
+            g_lo = log_utility(utility, lo_c)[0]
+            wide = hi_c > lo_c
+            with np.errstate(divide="ignore", invalid="ignore"):
+                sc = np.where(chord & wide, (gh - g_lo) / np.where(wide, hi_c - lo_c, 1.0),
+                              log_utility(utility, tc)[1])
+            t[convex], s[convex] = tc, sc
+        self.t, self.s = t, s
+        self.g_t = log_utility(utility, t)[0]
 
     def value(self, z):
-        """``Ĝ(z)`` and its derivative."""
+        """``Ĝ(z)`` and its derivative (past ``hi`` the last line continues: still concave)."""
         z = np.asarray(z, float)
         g, dg = log_utility(self.utility, np.minimum(z, self.t))
-        if self.t >= self.hi:
-            return g, dg
         line = self.g_t + self.s * (z - self.t)
-        return np.where(z <= self.t, g, line), np.where(z <= self.t, dg, self.s)
+        below = z <= self.t
+        return np.where(below, g, line), np.where(below, dg, self.s)
 
 
 def linearized_dual(lam, mu_lo, mu_hi, c_u, c_y, d, A, lo, hi, y_min):
@@ -216,18 +239,15 @@ class _Problem:
         return (f"routes {dead.tolist()} cannot reach positive utility: their decoherence factor "
                 "alone is below the utility's threshold; lower decoherence_rate_per_s or shorten them")
 
-    def polished(self, v0, envelopes=None):
-        """``v0`` refined by SLSQP on the objective — the true one, or with ``envelopes`` (one
-        :class:`Envelope` per route) the envelope objective; ``v0`` itself if that does not
-        improve it. Local refinement only: it never replaces a bound."""
+    def polished(self, v0, envelope=None):
+        """``v0`` refined by SLSQP on the objective — the true one, or with ``envelope`` (an
+        :class:`Envelope` over every route's box) the envelope objective; ``v0`` itself if that
+        does not improve it. Local refinement only: it never replaces a bound."""
         A, d, om, off = self.A, self.d, self.omega, self.offset
         L, R = A.shape
 
         def value(z):
-            if envelopes is None:
-                return log_utility(self.utility, z)
-            vals = [env.value(x) for env, x in zip(envelopes, z)]
-            return np.array([float(a) for a, _ in vals]), np.array([float(b) for _, b in vals])
+            return log_utility(self.utility, z) if envelope is None else envelope.value(z)
 
         def neg(v):
             # SLSQP may probe points outside the utility's domain; their value is just -inf
@@ -264,49 +284,54 @@ def _box_centre(A, lo, hi, y_min):
     return res.x[:L] if res.status == 0 else None
 
 
-def _solve_box(pb: _Problem, box_lo, box_hi, deadline=None):
+def _solve_box(pb: _Problem, box_lo, box_hi, deadline=None, start=None, prune_at=None):
     """Maximize the envelope objective on the box of log W_r; returns (point, bound).
 
-    The point is ``None`` (bound ``-inf``) when no start converged to a usable point. Past
-    ``deadline`` (a ``time.perf_counter()`` value) it skips the remaining starts and the
-    polishing of the dual multipliers: the bound stays valid, only looser.
+    ``start`` (e.g. the parent box's point) is tried first; the envelope objective is concave,
+    so a start that converges to a feasible point is the maximum and the fixed starts are
+    skipped. With ``prune_at`` (the incumbent's value plus the gap the search accepts) the dual
+    multipliers are polished only until the bound falls to it. The point is ``None`` (bound
+    ``-inf``) when no start converged to a usable point. Past ``deadline`` (a
+    ``time.perf_counter()`` value) it skips the remaining starts and the polishing of the dual
+    multipliers: the bound stays valid, only looser.
     """
     def late():
         return deadline is not None and time.perf_counter() > deadline
 
-    env = [Envelope(pb.utility, a, b, pb.zc) for a, b in zip(box_lo, box_hi)]
+    env = Envelope(pb.utility, box_lo, box_hi, pb.zc)
     A, d, om, off = pb.A, pb.d, pb.omega, pb.offset
     L, R = A.shape
     lo, hi = box_lo - off, box_hi - off       # the same box in Z = A^T y
-    y_min = np.array([max([lo[r] for r in range(R) if A[l, r] > 0], default=pb.z0) for l in range(L)])
-
-    def fhat(v):
-        u, y = v[:R], v[R:]
-        vals = [e.value(z) for e, z in zip(env, A.T @ y + off)]
-        g = np.array([float(a) for a, _ in vals])
-        dg = np.array([float(b) for _, b in vals])
-        return float(om @ (u + g)), np.concatenate([om, A @ (om * dg)])
+    on = A > 0
+    # y_l >= Z_r >= lo_r for every route r through l (all y <= 0)
+    y_min = np.max(np.where(on, lo[None, :], -np.inf), axis=1, initial=-np.inf)
+    y_min = np.where(np.isfinite(y_min), y_min, pb.z0)
 
     def neg(v):
-        f, gr = fhat(v)
+        g, dg = env.value(A.T @ v[R:] + off)
+        return -float(om @ (v[:R] + g)), -np.concatenate([om, A @ (om * dg)])
+
+    def fhat(v):
+        f, gr = neg(v)
         return -f, -gr
 
+    cut = np.flatnonzero(hi < 0.0)
     cons = [{"type": "ineq", "fun": lambda v: d - A @ np.exp(v[:R]) - d * np.exp(v[R:]),
              "jac": lambda v: -np.hstack([A * np.exp(v[:R])[None, :], np.diag(d * np.exp(v[R:]))])},
             {"type": "ineq", "fun": lambda v: A.T @ v[R:] - lo,
              "jac": lambda v: np.hstack([np.zeros((R, R)), A.T])},
-            {"type": "ineq", "fun": lambda v: hi - A.T @ v[R:],
-             "jac": lambda v: np.hstack([np.zeros((R, R)), -A.T])}]
+            # Z_r <= hi_r only where the box cuts below y <= 0's own limit Z_r <= 0
+            {"type": "ineq", "fun": lambda v: hi[cut] - A[:, cut].T @ v[R:],
+             "jac": lambda v: np.hstack([np.zeros((cut.size, R)), -A[:, cut].T])}][:3 if cut.size else 2]
     bounds = [(None, None)] * R + list(zip(y_min, np.zeros(L)))
-    starts = []
-    max_hops = np.array([A[l][A[l] > 0].size and np.max(np.where(A[l] > 0, A.sum(axis=0), 0)) or 1
-                         for l in range(L)])
+    starts = [] if start is None else [np.concatenate([start[:R], np.clip(start[R:], y_min, 0.0)])]
+    max_hops = np.maximum(np.max(np.where(on, A.sum(axis=0)[None, :], 0.0), axis=1, initial=0.0), 1.0)
     load = np.maximum(A.sum(axis=1), 1)
     for frac in (0.5, 0.2, 0.8):
         # y_l = z / (longest route through l) keeps every Z_r >= z
         z = float(np.max(lo) + frac * (np.min(hi) - np.max(lo))) if np.max(lo) < np.min(hi) else float(np.min(hi))
         y = np.clip(z / max_hops, y_min, 0.0)
-        x = np.min(np.where(A > 0, (d * (1 - np.exp(y)) / load)[:, None], np.inf), axis=0)
+        x = np.min(np.where(on, (d * (1 - np.exp(y)) / load)[:, None], np.inf), axis=0)
         starts.append(np.concatenate([np.log(np.maximum(x, 1e-12) * 0.9), y]))
     best = None
 
@@ -322,11 +347,14 @@ def _solve_box(pb: _Problem, box_lo, box_hi, deadline=None):
                         float(np.max(lo - Z)), float(np.max(Z - hi)))
         if violation <= 1e-7 and (best is None or -res.fun > best[1]):
             best = (v, -res.fun)
+        # status 8 (no ascent direction left at ftol 1e-14) is convergence to rounding level
+        return (res.success or res.status == 8) and violation <= 1e-7
 
     for v0 in starts:
         if best is not None and late():
             break
-        attempt(v0)
+        if attempt(v0):
+            break
     if best is None:
         # the uniform starts can miss boxes narrowed on several routes: start from the
         # Werner parameters deepest inside the box (an LP), rates at 90 % of capacity
@@ -342,21 +370,34 @@ def _solve_box(pb: _Problem, box_lo, box_hi, deadline=None):
         return None, -np.inf
     c_u, c_y = grad[:R], grad[R:]
     const = f - float(grad @ v)
-    # starting capacity prices from stationarity: grad f̂ = J^T lam, J the capacity Jacobian
+    # starting multipliers from stationarity, grad f̂ = J^T lam + B^T (mu_hi - mu_lo), over the
+    # capacity rows and the route-box rows active at v (J, B their Jacobians)
+    Z = A.T @ v[R:]
+    act_lo = np.flatnonzero(Z - lo <= 1e-7 * np.maximum(1.0, np.abs(lo)))
+    act_hi = np.flatnonzero(hi - Z <= 1e-7 * np.maximum(1.0, np.abs(hi)))
     J = np.hstack([A * np.exp(v[:R])[None, :], np.diag(d * np.exp(v[R:]))])
-    lam0, _ = nnls(J.T, grad)
-    m0 = np.concatenate([np.maximum(lam0, 1e-12), np.zeros(2 * R)])
+    B = np.hstack([np.zeros((R, R)), A.T])
+    m_act, _ = nnls(np.vstack([J, -B[act_lo], B[act_hi]]).T, grad)
+    m0 = np.zeros(L + 2 * R)
+    m0[:L] = np.maximum(m_act[:L], 1e-12)
+    m0[L + act_lo] = m_act[L:L + act_lo.size]
+    m0[L + R + act_hi] = m_act[L + act_lo.size:]
+    lowest = [np.inf]   # every multiplier vector gives a valid bound: keep the smallest seen
 
     def dual(m):
         val, gr = linearized_dual(m[:L], m[L:L + R], m[L + R:], c_u, c_y, d, A, lo, hi, y_min)
+        lowest[0] = min(lowest[0], val)
         return val, gr
 
-    bound = const + dual(m0)[0]
-    if not late():
-        res = minimize(dual, m0, jac=True, method="L-BFGS-B", bounds=[(1e-300, None)] * L + [(0, None)] * (2 * R),
-                       options={"maxiter": 500, "ftol": 1e-16, "gtol": 1e-12})
-        bound = min(bound, const + float(res.fun))
-    return v, bound
+    def enough(_=None):
+        if prune_at is not None and const + lowest[0] <= prune_at:
+            raise StopIteration   # the box is pruned already: no need for a tighter bound
+
+    dual(m0)
+    if not late() and not (prune_at is not None and const + lowest[0] <= prune_at):
+        minimize(dual, m0, jac=True, method="L-BFGS-B", bounds=[(1e-300, None)] * L + [(0, None)] * (2 * R),
+                 callback=enough, options={"maxiter": 500, "ftol": 1e-16, "gtol": 1e-12})
+    return v, const + lowest[0]
 
 
 def _better_incumbent(pb: _Problem, v, value):
@@ -454,8 +495,7 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
             termination = "time_limit"
             break
         Z = pb.A.T @ v[R:] + pb.offset
-        overest = np.array([float(Envelope(pb.utility, a, b, pb.zc).value(z)[0])
-                            for a, b, z in zip(lo, hi, Z)])
+        overest = Envelope(pb.utility, lo, hi, pb.zc).value(Z)[0]
         excess = pb.omega * (overest - log_utility(pb.utility, Z)[0])
         r = int(np.argmax(excess))
         width = hi[r] - lo[r]
@@ -463,7 +503,8 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
         for a, b in ((lo[r], cut), (cut, hi[r])):
             clo, chi = lo.copy(), hi.copy()
             clo[r], chi[r] = a, b
-            cv, cub = _solve_box(pb, clo, chi, deadline)
+            cv, cub = _solve_box(pb, clo, chi, deadline, start=v,
+                                  prune_at=best_f + rel_gap * abs(best_f))
             nodes += 1
             if cv is None:
                 # unsolved box: keep it open with its parent's bound (dropping it would be unsound)

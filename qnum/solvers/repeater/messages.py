@@ -36,8 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from qnum.networks.repeater import RepeaterScenario
-from qnum.solvers.repeater.branch_and_bound import log_utility
-from qnum.solvers.repeater.primaldual import DynamicsRun, _Recorder
+from qnum.solvers.repeater.primaldual import DynamicsRun, _Recorder, marginal
 
 VARIANTS = ("exact", "local")
 
@@ -122,34 +121,41 @@ def qprimaldual_messages(scenario: RepeaterScenario, iters=20000, a=0.001, b=0.5
     if scale_steps:
         a, b = a / H, b / H
     hops = A.sum(axis=0)
+    # sums in the order qprimaldual uses (route then link for route sums, link then route for
+    # link sums), so that without latency the two agree to the last bit
+    price = price[np.lexsort((price[:, 1], price[:, 0]))]
+    flow = flow[np.lexsort((flow[:, 0], flow[:, 1]))]
+    # the (route, link) pairs whose link needs the route's marginal, sorted by link then route
+    pr, pl = np.nonzero(A.T)
+    order = np.lexsort((pr, pl))
+    pr, pl = pr[order], pl[order]
+    pair_of = {(int(r), int(l)): i for i, (r, l) in enumerate(zip(pr, pl))}
+    marg = marg[np.lexsort((marg[:, 2], marg[:, 1], marg[:, 0]))]
+    marg_pair = np.array([pair_of[(int(r), int(l))] for r, l in marg[:, :2]], int)
     u, y, lam = np.zeros(R), np.full(L, -0.05), np.full(L, 100.0)
     U_hist, Y_hist, P_hist = np.tile(u, (H, 1)), np.tile(y, (H, 1)), np.tile(lam / d, (H, 1))
     excess_prev = np.zeros(L)
     rec = _Recorder(d, A, om, off, scenario.utility, iters, record_every)
     if record_every is not None or iters == 0:
         rec.add(0, u, y)
+    P = pr.size
     for t in range(iters):
         now = t % H
         Y_hist[now], P_hist[now] = y, lam / d          # start-of-slot link state
         # sources: path prices from the ACKs
-        path_price = np.zeros(R)
-        np.add.at(path_price, price[:, 0], P_hist[(now - price[:, 2]) % H, price[:, 1]])
-        # links: marginal utilities of their routes
+        path_price = np.bincount(price[:, 0], weights=P_hist[(now - price[:, 2]) % H, price[:, 1]], minlength=R)
+        # links: marginal utilities of their routes, per (route, link) pair
         if variant == "exact":
-            Z = np.zeros((R, L))
-            np.add.at(Z, (marg[:, 0], marg[:, 1]), Y_hist[(now - marg[:, 3]) % H, marg[:, 2]])
-            Z += off[:, None]
+            Z = np.bincount(marg_pair, weights=Y_hist[(now - marg[:, 3]) % H, marg[:, 2]], minlength=P) + off[pr]
         else:
-            Z = hops[:, None] * y[None, :] + off[:, None]
-        g, dg = log_utility(scenario.utility, Z)
-        dg = np.where(np.isfinite(g), dg, 5.0)       # below E = 0: push the fidelity up
-        pull = np.where(A > 0, (om[:, None] * dg).T, 0.0).sum(axis=1)   # routes through each link
+            Z = hops[pr] * y[pl] + off[pr]
+        dg = marginal(scenario.utility, Z)              # below E = 0: 5.0 pushes the fidelity up
+        pull = np.bincount(pl, weights=om[pr] * dg, minlength=L)   # routes through each link
         u = u + a * (om - path_price * np.exp(u))
         y = np.minimum(y + a * (pull - lam * np.exp(y)), -1e-6)
         U_hist[now] = u                                # rates sent during this slot
         # links: measured load of the pairs arriving now, and their own new Werner parameter
-        arriving = np.zeros(L)
-        np.add.at(arriving, flow[:, 1], np.exp(U_hist[(now - flow[:, 2]) % H, flow[:, 0]]))
+        arriving = np.bincount(flow[:, 1], weights=np.exp(U_hist[(now - flow[:, 2]) % H, flow[:, 0]]), minlength=L)
         excess = arriving / d + np.exp(y) - 1.0
         lam = np.maximum(0.0, lam + b * excess + pi_gain * (excess - excess_prev))
         excess_prev = excess
