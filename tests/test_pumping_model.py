@@ -95,10 +95,11 @@ def test_four_node_pf_optimum_is_one_fifth_of_each_skr():
 
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("alpha", [0.5, 1.0, 2.0])
-def test_separable_solver_satisfies_kkt_and_certifies(seed, alpha):
+@pytest.mark.parametrize("engine", ["numpy", "compiled"])
+def test_separable_solver_satisfies_kkt_and_certifies(seed, alpha, engine):
     sc = random_network(20, 3, 4, seed=seed)
     a = (sc.probabilities[:, None] * sc.skr).T
-    res = solve_separable(a, np.ones(sc.num_pairs), sc.capacity, alpha, tol=1e-7)
+    res = solve_separable(a, np.ones(sc.num_pairs), sc.capacity, alpha, tol=1e-7, engine=engine)
     assert res.converged and res.bound - res.objective <= 1e-7 * abs(res.objective)
     y = res.y
     assert np.all(y >= 0) and np.all(y <= 1) and np.all(y.sum(axis=0) <= sc.capacity + 1e-9)

@@ -50,7 +50,8 @@ Optional: ``bench_metrics(scenario, result) -> dict`` (extra numeric columns for
 of a Solution or a Trace).
 
 Only the family asked for is imported: plug-ins import their solvers inside functions, so a
-pumping solve never imports Pyomo, numba, Dask or SCIP.
+pumping solve never imports Pyomo, Dask or SCIP (nor numba below 500,000 pair-state entries,
+where the separable method switches to its compiled passes).
 """
 
 from __future__ import annotations

@@ -28,8 +28,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from qnum.errors import OptionError
 from qnum.solvers.pumping.dual import dual_bound
 from qnum.utility import marginal_utility, utility
+
+ENGINES = ("auto", "numpy", "compiled")
+
+#: pair-state entries (M·S) from which ``engine="auto"`` compiles the passes
+COMPILED_FROM = 500_000
 
 
 @dataclass
@@ -76,7 +82,7 @@ def solve_throughput(a, weights, capacity: int) -> SeparableResult:
 
 def solve_separable(a, weights, capacity: int, alpha: float, *, tol: float = 1e-6,
                     max_iter: int = 200, time_limit: float | None = None,
-                    candidates: int | None = None) -> SeparableResult:
+                    candidates: int | None = None, engine: str = "auto") -> SeparableResult:
     """Certified optimum of the separable α-fair pumping problem (α > 0 finite).
 
     A primal-dual interior-point method (Mehrotra predictor-corrector) whose Newton
@@ -88,9 +94,11 @@ def solve_separable(a, weights, capacity: int, alpha: float, *, tol: float = 1e-
     ρ. For large instances the method therefore starts with each pair's ``k`` cheapest
     states under a price estimate, solves that smaller problem, and certifies the
     result with the exact dual bound of the *full* problem; if the certificate fails it
-    re-selects candidates under the new prices with twice as many states, up to all of
-    them. Any point it returns is feasible for the full problem and any bound it returns
-    is the full problem's, so the shortcut never affects correctness.
+    re-selects candidates under the new prices, first as many, then twice as many states
+    each round, up to all of them (qnum's choice). Each round starts its prices from the
+    previous round's (the first from the price estimate of equal time shares). Any point
+    it returns is feasible for the full problem and any bound it returns is the full
+    problem's, so the shortcut never affects correctness.
 
     Parameters
     ----------
@@ -111,6 +119,11 @@ def solve_separable(a, weights, capacity: int, alpha: float, *, tol: float = 1e-
     candidates : int, optional
         Initial candidate states per pair (default: all states for small instances,
         4 when M·S exceeds 5·10^4).
+    engine : {"auto", "numpy", "compiled"}
+        Who does the per-entry arithmetic: numpy, or the fused numba passes of
+        :mod:`qnum.solvers.pumping.kernels` (same iterates up to round-off, a few passes
+        over memory per iteration instead of dozens). ``auto``: compiled when M·S is at
+        least :data:`COMPILED_FROM`, where numba's start-up is small beside the solve.
 
     Returns
     -------
@@ -128,9 +141,12 @@ def solve_separable(a, weights, capacity: int, alpha: float, *, tol: float = 1e-
     True
     """
     start = time.perf_counter()
-    a_in = np.asarray(a, dtype=float)
-    w_in = np.asarray(weights, dtype=float)
+    a_in = np.ascontiguousarray(a, dtype=float)
+    w_in = np.ascontiguousarray(weights, dtype=float)
     M, S = a_in.shape
+    if engine not in ENGINES:
+        raise OptionError("engine", engine, f"must be one of {', '.join(ENGINES)}")
+    compiled = engine == "compiled" or (engine == "auto" and M * S >= COMPILED_FROM)
     # Per-pair rescaling r = scale * r': w U(scale r') = w scale^(1-α) U(r') (+ w log scale at α = 1).
     scale = a_in.max(axis=1)
     if np.any(scale <= 0):
@@ -159,53 +175,98 @@ def solve_separable(a, weights, capacity: int, alpha: float, *, tol: float = 1e-
         y_full[fixed] = 1.0
         return y_full
 
-    def certify(y_full, prices_scaled):
-        """Best feasible point (the iterate, or the repaired dual best response) and the
-        exact dual bound of the full problem, in the caller's units. The coupling prices
-        are per unit time share, so the per-pair rescaling leaves them unchanged."""
-        prices = np.maximum(prices_scaled, 0.0) * weight_unit
-        bnd, response = dual_bound(a_in, w_in, prices, capacity, alpha, with_response=True)
-        best_f, best_y = -math.inf, None
-        for candidate in (feasible(y_full), feasible(response)):
-            r = (a_in * candidate).sum(axis=1)
-            f = float(np.sum(w_in * utility(r, alpha))) if np.all(r > 0) or alpha < 1 else -math.inf
-            if f > best_f:
-                best_f, best_y = f, candidate
-        return best_f, bnd, best_y, prices
+    def objective(r):
+        return float(np.sum(w_in * utility(r, alpha))) if np.all(r > 0) or alpha < 1 else -math.inf
 
+    def certify(y_red, idx, prices_scaled):
+        """Best feasible point (the iterate ``y_red`` on states ``idx``, or the repaired dual
+        best response) and the exact dual bound of the full problem, in the caller's units:
+        ``(objective, bound, point, prices)``, ``point()`` giving the (M, S) time shares.
+        The coupling prices are per unit time share, so the per-pair rescaling leaves them
+        unchanged."""
+        prices = np.maximum(prices_scaled, 0.0) * weight_unit
+        if not compiled:
+            bnd, response = dual_bound(a_in, w_in, prices, capacity, alpha, with_response=True)
+            best_f, best_y = -math.inf, None
+            for candidate in (feasible(_scatter(y_red, idx, M, S)), feasible(response)):
+                f = objective((a_in * candidate).sum(axis=1))
+                if f > best_f:
+                    best_f, best_y = f, candidate
+            return best_f, bnd, lambda: best_y, prices
+        value, response_load = kernels.dual_value_and_loads(a_in, w_in, prices, alpha)
+        bnd = float(capacity * prices.sum() + value)
+        # the iterate, repaired as feasible() does, without forming an (M, S) array
+        shares = np.clip(y_red, 0.0, 1.0) * (np.take_along_axis(a_in, idx, axis=1) > 0)
+        factor = _overload_factor(np.bincount(idx.ravel(), weights=shares.ravel(), minlength=S), coupled, capacity)
+        shares *= factor[idx]
+        f_iterate = objective(fixed_rate_in + np.einsum("ij,ij->i", np.take_along_axis(a_in, idx, axis=1), shares))
+        # the best response, repaired the same way
+        factor_response = _overload_factor(response_load, coupled, capacity)
+        f_response = objective(kernels.response_rates(a_in, w_in, prices, alpha, factor_response, ~coupled,
+                                                      np.empty((0, S))))
+        if f_iterate >= f_response:
+            def point():
+                y_full = _scatter(shares, idx, M, S)
+                y_full[fixed] = 1.0
+                return y_full
+            return f_iterate, bnd, point, prices
+
+        def point():
+            y_full = np.empty((M, S))
+            kernels.response_rates(a_in, w_in, prices, alpha, factor_response, ~coupled, y_full)
+            return y_full
+        return f_response, bnd, point, prices
+
+    if compiled:
+        from qnum.solvers.pumping import kernels
+    fixed_rate_in = (a_in * fixed).sum(axis=1)
     if bidx.size == 0:  # nothing to decide: every useful pair is pumped in every state
-        f, bnd, y_full, prices = certify(np.zeros_like(a), np.zeros(S))
-        return SeparableResult(y_full, f, bnd, prices, 0, True, "no capacity constraint can bind")
+        f, bnd, point, prices = certify(np.zeros((M, 1)), np.zeros((M, 1), dtype=np.int64), np.zeros(S))
+        return SeparableResult(point(), f, bnd, prices, 0, True, "no capacity constraint can bind")
 
     # Initial price estimate: with equal time shares K / (useful pairs) in every state,
     # the price of state c is the (K+1)-th largest marginal gain w U'(r) a_ce there.
     usable = a * coupled[None, :]
+    del a
     share = capacity / np.maximum(per_state, 1)
     r0 = fixed_rate + usable @ np.where(coupled, share, 0.0)
     gain = (w * marginal_utility(r0, alpha))[:, None] * usable
     prices = np.zeros(S)
     prices[bidx] = np.partition(gain[:, bidx], M - capacity - 1, axis=0)[M - capacity - 1] if M > capacity else 0.0
+    del gain
     k = S if (candidates is None and M * S <= 50_000) else min(S, candidates or 4)
+    interior_point = _interior_point_compiled if compiled else _interior_point
+
+    def gap_in_scaled_units(y_red, idx, prices_scaled):
+        f, bnd = certify(y_red, idx, prices_scaled)[:2]
+        return (bnd - f) / weight_unit, tol * max(abs(f), abs(bnd)) / weight_unit
+
     best = None
     total_iterations = 0
+    retried = False
     while True:
-        idx = _cheapest_states(usable, prices, k)
+        idx = kernels.cheapest_states(usable, prices, k) if compiled else _cheapest_states(usable, prices, k)
         budget = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - start))
-        y_red, lam, iters, message = _interior_point(
+        y_red, lam, iters, message = interior_point(
             np.take_along_axis(usable, idx, axis=1), idx, w, capacity, alpha, fixed_rate, bidx, S,
-            tol, max_iter, budget, lambda yv, lv, idx=idx: certify(_scatter(yv, idx, M, S), lv))
+            tol, max_iter, budget, lambda yv, lv, idx=idx: gap_in_scaled_units(yv, idx, lv), prices[bidx])
         total_iterations += iters
         prices = np.zeros(S)
         prices[bidx] = lam
-        f, bnd, y_full, prices_true = certify(_scatter(y_red, idx, M, S), prices)
+        f, bnd, point, prices_true = certify(y_red, idx, prices)
         if best is None or bnd - f < best[1] - best[0]:
-            best = (f, bnd, y_full, prices_true)
+            best = (f, bnd, point, prices_true)
         converged = best[1] - best[0] <= tol * max(abs(best[0]), abs(best[1]))
         out_of_time = time_limit is not None and time.perf_counter() - start > time_limit
         if converged or k >= S or out_of_time:
             break
-        k = min(S, 2 * k)
-    f, bnd, y_full, prices_true = best
+        # First retry: as many states, now the cheapest under this round's (near-optimal)
+        # prices; after that twice as many each round, up to all of them.
+        if retried:
+            k = min(S, 2 * k)
+        retried = True
+    f, bnd, point, prices_true = best
+    y_full = point()
     if converged:
         message = "certified gap below tolerance"
     elif out_of_time:
@@ -224,13 +285,20 @@ def _cheapest_states(usable, prices, k):
     return np.sort(idx, axis=1)
 
 
+def _overload_factor(load, coupled, capacity):
+    """Per state: K / load where a coupled state's time shares exceed K, else 1."""
+    over = coupled & (load > capacity)
+    return np.where(over, capacity / np.where(over, load, 1.0), 1.0)
+
+
 def _scatter(y_red, idx, M, S):
     y_full = np.zeros((M, S))
     np.put_along_axis(y_full, idx, y_red, axis=1)
     return y_full
 
 
-def _interior_point(a_red, idx, w, capacity, alpha, fixed_rate, bidx, S, tol, max_iter, time_limit, certify):
+def _interior_point(a_red, idx, w, capacity, alpha, fixed_rate, bidx, S, tol, max_iter, time_limit, certify,
+                    lam_start):
     """Primal-dual interior point on candidate entries ``a_red`` (M, k) in states ``idx``.
 
     Returns the candidate time shares, the prices of the coupled states, the iteration
@@ -274,7 +342,7 @@ def _interior_point(a_red, idx, w, capacity, alpha, fixed_rate, bidx, S, tol, ma
     mu0 = float(np.mean(grad_u[free])) * float(np.mean(y[free]))
     zl = free_f * (mu0 / y)
     zu = free_f * (mu0 / (1.0 - y))
-    lam = mu0 / sig
+    lam = np.maximum(mu0 / sig, lam_start)     # warm start from the price estimate
     lam_full = np.zeros(S)
     m = 2 * int(free.sum()) + nb
     rows = np.repeat(np.arange(M), k)
@@ -337,11 +405,13 @@ def _interior_point(a_red, idx, w, capacity, alpha, fixed_rate, bidx, S, tol, ma
         # -- certificate (of the full problem) ----------------------------------------
         f_now = float(np.sum(w * utility(r, alpha)))
         if comp <= check_below * tol * abs(f_now):
-            f, bnd = certify(np.where(free, y, 0.0), lam_full)[:2]
-            if bnd - f <= tol * max(abs(f), abs(bnd)):
+            gap, allowed = certify(np.where(free, y, 0.0), lam_full)
+            if gap <= allowed:
                 message = "certified gap below tolerance"
                 break
-            if comp <= 1e-3 * tol * abs(f_now):
+            # The candidate problem is solved far past what the full problem's bound
+            # allows: the missing gap is in states outside the candidates.
+            if comp <= 1e-3 * tol * abs(f_now) or (comp <= 0.01 * gap and dual_gap <= 1e-3 * grad_scale):
                 message = "candidate states do not hold the optimum"
                 break
             # The full-problem certificate costs a sort of all M x S prices: try again
@@ -386,5 +456,99 @@ def _interior_point(a_red, idx, w, capacity, alpha, fixed_rate, bidx, S, tol, ma
         sig = sig + ap * dsig
         zl += ad * dzl
         zu += ad * dzu
+        lam = lam + ad * dlam
+    return np.where(free, y, 0.0), lam, iterations, message
+
+
+def _interior_point_compiled(a_red, idx, w, capacity, alpha, fixed_rate, bidx, S, tol, max_iter, time_limit,
+                             certify, lam_start):
+    """:func:`_interior_point` with its per-entry arithmetic in the fused passes of
+    :mod:`qnum.solvers.pumping.kernels` (same iterates up to round-off): the arrays are
+    allocated once and written in place, and an iteration reads the (M, k) entry arrays
+    five times. Only the S x S Schur systems are solved here."""
+    from qnum.solvers.pumping import kernels
+
+    start = time.perf_counter()
+    M, k = a_red.shape
+    nb = bidx.size
+    pos = np.full(S, -1)
+    pos[bidx] = np.arange(nb)
+    col = pos[idx]
+    col[a_red <= 0] = -1
+    free = col >= 0
+    a = np.where(free, a_red, 0.0)
+    col = col.astype(np.int32)
+    per_state = np.bincount(col[free], minlength=nb).astype(float)
+    y0 = np.minimum(0.5, capacity / (2.0 * np.maximum(per_state, 1)))
+    y = np.where(free, y0[np.maximum(col, 0)], 0.5)
+    rate, gain, root_curv, q = (np.empty(M) for _ in range(4))
+    dy, dzl, dzu = (np.zeros((M, k)) for _ in range(3))
+    zl = np.zeros((M, k))
+    zu = np.zeros((M, k))
+    _, _, load, _, _, _ = kernels.assemble(a, col, w, fixed_rate, alpha, y, zl, zu, np.zeros(nb), nb,
+                                           rate, gain, root_curv, q)
+    sig = capacity - load
+    nfree = int(free.sum())
+    mu0 = float(np.sum(gain[:, None] * a)) / nfree * float(np.sum(np.where(free, y, 0.0))) / nfree
+    np.divide(mu0, y, out=zl, where=free)
+    np.divide(mu0, 1.0 - y, out=zu, where=free)
+    lam = np.maximum(mu0 / sig, lam_start)
+    lam_full = np.zeros(S)
+    m = 2 * nfree + nb
+
+    def max_step(v, dv) -> float:
+        neg = dv < 0
+        return min(1.0, float(np.min(v[neg] / -dv[neg]))) if neg.any() else 1.0
+
+    message = "iteration cap reached"
+    check_below = 10.0
+    iterations = 0
+    while iterations < max_iter:
+        iterations += 1
+        schur, rhs, load, comp, dual_gap, f_now = kernels.assemble(a, col, w, fixed_rate, alpha, y, zl, zu, lam,
+                                                                   nb, rate, gain, root_curv, q)
+        lam_full[bidx] = lam
+        rp = load + sig - capacity
+        comp += float(sig @ lam)
+        mu = comp / m
+        grad_scale = float(np.abs(lam).max()) + 1e-300
+        # -- certificate (of the full problem) ----------------------------------------
+        if comp <= check_below * tol * abs(f_now):
+            gap, allowed = certify(np.where(free, y, 0.0), lam_full)
+            if gap <= allowed:
+                message = "certified gap below tolerance"
+                break
+            # The candidate problem is solved far past what the full problem's bound
+            # allows: the missing gap is in states outside the candidates.
+            if comp <= 1e-3 * tol * abs(f_now) or (comp <= 0.01 * gap and dual_gap <= 1e-3 * grad_scale):
+                message = "candidate states do not hold the optimum"
+                break
+            check_below = comp / (4.0 * tol * abs(f_now))
+        if time_limit is not None and time.perf_counter() - start > time_limit:
+            message = "time limit"
+            break
+        schur[np.diag_indices(nb)] += sig / lam
+        # -- predictor (affine scaling): rsig = σλ, so h = -rp + σ ----------------------
+        dlam = np.linalg.solve(schur, rhs + rp - sig)
+        ap, ad, sums = kernels.predictor(a, col, y, zl, zu, lam, dlam, gain, root_curv, q, dy)
+        dsig = -sig - sig * dlam / lam
+        ap = min(ap, max_step(sig, dsig))
+        ad = min(ad, max_step(lam, dlam))
+        comp_aff = float(sums[0] + ap * sums[1] + ad * sums[2] + ap * ad * sums[3]
+                         + sums[4] - ap * sums[5] + ad * sums[6] - ap * ad * sums[7]
+                         + (sig + ap * dsig) @ (lam + ad * dlam))
+        tau = (comp_aff / comp) ** 3 * mu
+        if dual_gap > 1e-3 * grad_scale:
+            tau = max(tau, 0.1 * mu)
+        # -- corrector --------------------------------------------------------------
+        rsig = sig * lam - tau + dsig * dlam
+        rhs = kernels.corrector_rhs(a, col, y, zl, zu, lam, gain, root_curv, q, dy, tau, nb)
+        dlam = np.linalg.solve(schur, rhs + rp - rsig / lam)
+        dsig = (-rsig - sig * dlam) / lam
+        ap, ad, trust = kernels.corrector(a, col, y, zl, zu, lam, dlam, gain, root_curv, q, rate, tau, dy, dzl, dzu)
+        ap = min(0.99 * min(ap, max_step(sig, dsig)), trust)
+        ad = 0.99 * min(ad, max_step(lam, dlam))
+        kernels.update(col, y, zl, zu, dy, dzl, dzu, ap, ad)
+        sig = sig + ap * dsig
         lam = lam + ad * dlam
     return np.where(free, y, 0.0), lam, iterations, message
