@@ -197,6 +197,11 @@ def _add_sweep_parsers(sub) -> None:
     sweep.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://host:port")
     sweep.add_argument("--dask-local", type=int, default=None, metavar="N",
                        help="start a Dask LocalCluster of N workers")
+    sweep.add_argument("--worker-timeout", type=float, default=None, metavar="S",
+                       help="Dask: seconds to wait for a worker when there is none (at the start, or all lost "
+                            "mid-sweep) before stopping (default 60); finished runs are kept")
+    sweep.add_argument("--retry-failed", action="store_true",
+                       help="on resume, run again the runs recorded as error or timeout")
     sweep.add_argument("--force", action="store_true",
                        help="run even when --out holds runs of another sweep (refused otherwise)")
     sweep.add_argument("--time-limit", type=float, default=None, help="seconds per run (over it: status timeout)")
@@ -312,7 +317,7 @@ def _kinds():
 
 def _cmd_sweep(args) -> int:
     from qnum.sweep import example_names, example_path, load_sweep
-    from qnum.sweep.runner import make_executor, run_sweep
+    from qnum.sweep.runner import SweepStopped, make_executor, run_sweep
 
     if args.list_examples:
         print("\n".join(example_names()))
@@ -328,10 +333,14 @@ def _cmd_sweep(args) -> int:
     if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
         raise OptionError("--time-limit", args.time_limit, "must be a finite number > 0 (seconds)")
     spec = load_sweep(example_path(args.example) if args.example else args.file)
-    executor = make_executor(args.executor or "processes", args.workers, args.scheduler, args.dask_local)
+    executor = make_executor(args.executor or "processes", args.workers, args.scheduler, args.dask_local,
+                             args.worker_timeout)
     try:
         frame = run_sweep(spec, args.out, executor, time_limit=args.time_limit, progress=args.progress,
-                          force=args.force)
+                          force=args.force, retry_failed=args.retry_failed)
+    except SweepStopped as exc:
+        print(f"qnum sweep: stopped: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"qnum sweep: interrupted; finished runs are kept in {args.out}/ -- run the same command to resume",
               file=sys.stderr)
@@ -349,7 +358,7 @@ def _cmd_plot(args) -> int:
     return 0
 
 
-_COMMANDS = {"solve": _cmd_solve, "simulate": _cmd_simulate, "compare": _cmd_compare, "bench": _cmd_bench}
+_COMMANDS = {"solve": _cmd_solve, "simulate": _cmd_simulate, "compare": _cmd_compare}
 
 
 def main(argv=None) -> int:
@@ -357,7 +366,8 @@ def main(argv=None) -> int:
 
     0 success; 2 invalid input (one line ``qnum: error: field = value: problem`` on stderr);
     1 an internal error (one line ``qnum: internal error: ...``; the traceback with
-    ``--debug`` or ``QNUM_DEBUG=1``); 130 interrupted.
+    ``--debug`` or ``QNUM_DEBUG=1``), or a sweep stopped because its Dask workers or
+    scheduler are gone (``qnum sweep: stopped: ...``; finished runs kept); 130 interrupted.
     """
     args = _parser().parse_args(argv)
     try:
@@ -387,6 +397,71 @@ def _internal_error(exc: BaseException, debug: bool) -> int:
     return 1
 
 
+class elapsed_line:  # noqa: N801 - used as a context manager, like contextlib's
+    """Context: on a terminal, one self-erasing stderr line with the elapsed time of a long command.
+
+    Shown only when ``stream`` is a TTY, from ``after`` seconds on, rewritten every ``every``
+    seconds and erased at the end; stdout is never touched (``--json`` stays one document).
+    The families report no fraction done, so the line tells that the command is alive and
+    how long it has run, not how much is left.
+
+    Examples
+    --------
+    >>> import io, time
+    >>> class Tty(io.StringIO):
+    ...     def isatty(self):
+    ...         return True
+    >>> err = Tty()
+    >>> with elapsed_line("simulate f.json", err, after=0.01, every=0.01):
+    ...     time.sleep(0.2)
+    >>> "qnum: simulate f.json running, 0." in err.getvalue() and err.getvalue().endswith("\\r\\x1b[K")
+    True
+    >>> quiet = io.StringIO()     # not a terminal: nothing written
+    >>> with elapsed_line("solve f.json", quiet, after=0.0, every=0.01):
+    ...     time.sleep(0.05)
+    >>> quiet.getvalue()
+    ''
+    """
+
+    def __init__(self, label: str, stream=None, after: float = 2.0, every: float = 1.0):
+        self.label, self.stream, self.after, self.every = label, stream or sys.stderr, after, every
+        self._thread = None
+
+    def __enter__(self):
+        import threading
+
+        if not self.stream.isatty():
+            return self
+        self._stop = threading.Event()
+        self._shown = False
+        self._thread = threading.Thread(target=self._tick, daemon=True, name="qnum-elapsed")
+        self._thread.start()
+        return self
+
+    def _tick(self):
+        import time
+
+        start = time.monotonic()
+        if self._stop.wait(self.after):
+            return
+        while True:
+            self.stream.write(f"\r\x1b[Kqnum: {self.label} running, {time.monotonic() - start:.1f} s "
+                              "(Ctrl-C stops it)")
+            self.stream.flush()
+            self._shown = True
+            if self._stop.wait(self.every):
+                return
+
+    def __exit__(self, *exc):
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            if self._shown:
+                self.stream.write("\r\x1b[K")
+                self.stream.flush()
+        return False
+
+
 def _run(args) -> int:
     if args.max_memory_gb is not None:
         from qnum.limits import set_memory_limit
@@ -396,7 +471,11 @@ def _run(args) -> int:
         return _cmd_sweep(args)
     if args.command == "plot":
         return _cmd_plot(args)
-    out = _COMMANDS[args.command](args)
+    if args.command == "bench":
+        out = _cmd_bench(args)
+    else:
+        with elapsed_line(f"{args.command} {args.file}"):
+            out = _COMMANDS[args.command](args)
     if args.json:
         print(dump_json(out))
     elif args.command != "bench":

@@ -11,6 +11,7 @@ same command resumes a killed sweep.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import signal
@@ -218,14 +219,14 @@ def crashed_row(run: dict, error: str = "worker process died while running it", 
             "solver": None, "qnum_version": qnum.__version__, "wall_s": wall_s}
 
 
-def _execute_in_worker(run, time_limit, watchdog=False):
-    """``execute_run`` in a worker; with ``watchdog``, the process exits if the run ignores its limit.
+def _execute_in_worker(run, time_limit):
+    """``execute_run`` in a worker process, which exits if the run ignores its limit.
 
     The SIGALRM limit cannot interrupt a solver stuck inside C code; the watchdog ends the
     worker process after ``time_limit`` plus a grace of max(1 s, limit / 2), and the pool
     records the run as timed out (see :class:`Processes`).
     """
-    if not (watchdog and time_limit):
+    if not time_limit:
         return execute_run(run, time_limit)
     timer = threading.Timer(time_limit + max(1.0, 0.5 * time_limit), os._exit, args=(70,))
     timer.daemon = True
@@ -286,7 +287,7 @@ class Processes:
             window = 1 if suspects else 4 * self.workers
             while len(pending) < window and (suspects or queue):
                 run = suspects.pop() if suspects else queue.pop()
-                pending[self._pool.submit(_execute_in_worker, run, time_limit, True)] = (run, time.perf_counter())
+                pending[self._pool.submit(_execute_in_worker, run, time_limit)] = (run, time.perf_counter())
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             broken = []
             for fut in done:
@@ -319,6 +320,33 @@ class Processes:
             self._pool = None
 
 
+class SweepStopped(Exception):
+    """The sweep cannot go on (its Dask workers or scheduler are gone); the finished runs are journaled.
+
+    The ``qnum sweep`` command reports it on stderr and exits with status 1; running the same
+    command again resumes.
+    """
+
+
+def _say(message: str) -> None:
+    print(f"qnum sweep: {message}", file=sys.stderr, flush=True)
+
+
+_THREADS_LIMITED = False
+
+
+def _execute_on_dask(run, time_limit):
+    """``execute_run`` on a Dask worker, capping the worker's threads at its first run.
+
+    Capping here rather than once at connection also covers workers that join mid-sweep.
+    """
+    global _THREADS_LIMITED
+    if not _THREADS_LIMITED:
+        limit_threads()
+        _THREADS_LIMITED = True
+    return execute_run(run, time_limit)
+
+
 class Dask:
     """Dask distributed: an existing scheduler (``address``) or a ``LocalCluster`` of ``workers`` processes.
 
@@ -326,16 +354,25 @@ class Dask:
     time limit reaches the family's solver (``options["time_limit"]``) but is not enforced
     by the engine. A run whose task fails on the cluster (e.g. ``KilledWorker``) is recorded
     as an error.
+
+    Faults: with no worker at the scheduler, the executor waits up to ``worker_timeout``
+    seconds for one (saying so on stderr), then refuses with a ScenarioError naming
+    ``--scheduler`` (nothing has run). When every worker is lost mid-sweep it waits the same
+    bound for one to join (runs resume on it), then raises :class:`SweepStopped`; so does a
+    lost connection to the scheduler, at once (the scheduler's tasks are gone with it).
+    Runs that were in flight are not journaled, so a later resume runs them.
     """
 
     name = "dask"
 
-    def __init__(self, workers=None, address=None, connect_timeout: float = 3.0):
+    def __init__(self, workers=None, address=None, connect_timeout: float = 3.0, worker_timeout: float = 60.0):
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError:
             raise ScenarioError("--executor", "dask", "needs dask: pip install 'qnum[dask]'") from None
         self.cluster = None
+        self.worker_timeout = worker_timeout
+        self._log_levels = {}
         if address is not None:
             if not isinstance(address, str) or "://" not in address:
                 raise ScenarioError("--scheduler", address, "must look like tcp://host:port")
@@ -343,43 +380,105 @@ class Dask:
                 self.client = Client(address, timeout=f"{connect_timeout}s")
             except (OSError, TimeoutError) as exc:
                 raise ScenarioError("--scheduler", address, f"unreachable: {type(exc).__name__}") from None
+            self.address = address
+            # the client logs a lost scheduler with tracebacks; the executor reports it in one line
+            self._log_levels = {name: logging.getLogger(name).level for name in
+                                ["distributed", *(n for n in logging.root.manager.loggerDict
+                                                  if n.startswith("distributed."))]}
+            for name in self._log_levels:
+                logging.getLogger(name).setLevel(logging.CRITICAL)
+            if not self._live_workers():
+                _say(f"no Dask worker at {address}; waiting up to {worker_timeout:g} s for one to join "
+                     "(--worker-timeout)")
+                try:
+                    self.client.wait_for_workers(1, timeout=worker_timeout)
+                except TimeoutError:
+                    self.close()
+                    raise ScenarioError("--scheduler", address, f"has no worker: none joined within "
+                                        f"{worker_timeout:g} s (--worker-timeout); start one with "
+                                        f"`dask worker {address}`") from None
         else:
             n = workers or os.cpu_count() or 1
             with _single_threaded_env():
                 self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                             dashboard_address=None, silence_logs=40)
             self.client = Client(self.cluster)
-            self.client.wait_for_workers(n, timeout=60)
-        self.client.run(limit_threads)
-        self.workers = len(self.client.scheduler_info().get("workers", {})) or 1
+            self.address = self.cluster.scheduler_address
+            try:
+                self.client.wait_for_workers(n, timeout=worker_timeout)
+            except TimeoutError:
+                self.close()
+                raise ScenarioError("--dask-local", n, f"its workers did not start within {worker_timeout:g} s "
+                                    "(--worker-timeout)") from None
+        self.workers = self._live_workers() or 1
+
+    def _live_workers(self) -> int:
+        """Workers the scheduler knows now; SweepStopped when the scheduler is gone."""
+        if self.client.status == "running":
+            try:
+                info = self.client.scheduler_info(n_workers=0)
+                return int(info.get("n_workers", len(info.get("workers", {}))))
+            except Exception:  # noqa: BLE001 - the scheduler went away during the call (comm closed, refused)
+                pass
+        raise SweepStopped(f"lost the connection to the Dask scheduler at {self.address}")
 
     def map_unordered(self, runs, time_limit=None):
+        """Yield rows as runs finish; SweepStopped when no worker is left for ``worker_timeout`` s
+        or the scheduler is lost (then the runs in flight are not journaled)."""
         from dask.distributed import as_completed
 
         runs = list(runs)
         if not runs:
             return
-        futures = self.client.map(_execute_in_worker, runs, time_limit=time_limit, pure=False)
+        futures = self.client.map(_execute_on_dask, runs, time_limit=time_limit, pure=False)
         by_key = {fut.key: run for fut, run in zip(futures, runs)}
-        for fut in as_completed(futures):
-            try:
-                row = fut.result()
-            except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker: the run crashed its workers
-                row = crashed_row(by_key[fut.key], f"dask: {type(exc).__name__}: {exc}"[:500])
-            yield row
-            fut.release()
+        pending = as_completed(futures)
+        alone_since = None      # when the last worker was lost
+        next_check = 0.0
+        while not pending.is_empty():
+            batch = pending.next_batch(block=False)
+            for fut in batch:
+                if fut.status == "cancelled":  # the client cancels every future when the scheduler is lost
+                    raise SweepStopped(f"lost the connection to the Dask scheduler at {self.address}")
+                try:
+                    row = fut.result()
+                except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker: the run crashed its workers
+                    row = crashed_row(by_key[fut.key], f"dask: {type(exc).__name__}: {exc}"[:500])
+                yield row
+                fut.release()
+            now = time.monotonic()
+            if now < next_check:
+                if not batch:
+                    time.sleep(0.02)
+                continue
+            next_check = now + 0.5
+            if self._live_workers():
+                if alone_since is not None:
+                    _say("a Dask worker joined; the sweep goes on")
+                    alone_since = None
+            elif alone_since is None:
+                alone_since = now
+                _say(f"every Dask worker at {self.address} is lost; waiting up to {self.worker_timeout:g} s "
+                     "for one to join (--worker-timeout)")
+            elif now - alone_since >= self.worker_timeout:
+                raise SweepStopped(f"no Dask worker at {self.address} for {self.worker_timeout:g} s "
+                                   "(--worker-timeout)")
 
     def close(self):
-        self.client.close()
+        self.client.close(timeout=5)
         if self.cluster is not None:
             self.cluster.close()
+        for name, level in self._log_levels.items():
+            logging.getLogger(name).setLevel(level)
 
 
 EXECUTORS = ("inprocess", "processes", "dask")
 
 
-def make_executor(name="processes", workers=None, scheduler=None, dask_local=None):
+def make_executor(name="processes", workers=None, scheduler=None, dask_local=None, worker_timeout=None):
     """The executor for the CLI flags; ScenarioError on bad combinations (before any run).
+
+    ``worker_timeout`` (seconds, default 60) bounds the waits of :class:`Dask` for a worker.
 
     Examples
     --------
@@ -399,11 +498,19 @@ def make_executor(name="processes", workers=None, scheduler=None, dask_local=Non
         raise ScenarioError("--workers", workers, "must be >= 1")
     if dask_local is not None and dask_local < 1:
         raise ScenarioError("--dask-local", dask_local, "must be >= 1")
+    if worker_timeout is not None:
+        if name != "dask":
+            raise ScenarioError("--worker-timeout", worker_timeout, "applies only to Dask (--executor dask, "
+                                "--scheduler or --dask-local)")
+        if isinstance(worker_timeout, bool) or not (isinstance(worker_timeout, (int, float))
+                                                    and math.isfinite(worker_timeout) and worker_timeout > 0):
+            raise ScenarioError("--worker-timeout", worker_timeout, "must be a finite number > 0 (seconds)")
     if name == "inprocess":
         return InProcess()
     if name == "processes":
         return Processes(workers)
-    return Dask(dask_local or workers, address=scheduler)
+    return Dask(dask_local or workers, address=scheduler,
+                worker_timeout=60.0 if worker_timeout is None else float(worker_timeout))
 
 
 def _progress(total, initial, enabled):
@@ -415,7 +522,7 @@ def _progress(total, initial, enabled):
                 smoothing=0.1, file=sys.stderr)
 
 
-def run_sweep(spec, out, executor=None, time_limit=None, progress=None, force=False):
+def run_sweep(spec, out, executor=None, time_limit=None, progress=None, force=False, retry_failed=False):
     """Run every run of ``spec`` not yet journaled under ``out``; return the results DataFrame.
 
     Parameters
@@ -433,6 +540,15 @@ def run_sweep(spec, out, executor=None, time_limit=None, progress=None, force=Fa
     force : bool
         Run even when ``out`` holds runs of another sweep (they stay in its results);
         without it that is a :class:`~qnum.errors.ScenarioError` naming ``--out``.
+    retry_failed : bool
+        Run again the runs journaled with status ``"error"`` or ``"timeout"`` (their new row
+        replaces the old one); without it every journaled run is skipped.
+
+    Raises
+    ------
+    SweepStopped
+        The executor cannot go on (e.g. every Dask worker lost); the finished runs are in the
+        journal and in ``results.parquet``, and running again resumes.
 
     Examples
     --------
@@ -457,7 +573,8 @@ def run_sweep(spec, out, executor=None, time_limit=None, progress=None, force=Fa
         executor.close()
         raise ScenarioError("--out", str(out), f"cannot be written: {exc.strerror or exc}") from None
     runs = spec.runs()
-    done = {row["run_id"] for row in journal.read()}
+    rows = journal.read()
+    done = {row["run_id"] for row in rows}
     stale = done - {r["run_id"] for r in runs}
     if stale and not force:
         executor.close()
@@ -470,20 +587,36 @@ def run_sweep(spec, out, executor=None, time_limit=None, progress=None, force=Fa
     meta = json.dumps({"name": spec.name, "family": spec.family, "action": spec.action, "policy": spec.policy,
                        "parameters": spec.parameter_names, "seeds": spec.seeds}, indent=1)
     _atomic_write(journal.dir / "sweep.json", lambda p: p.write_text(meta))
+    if retry_failed:
+        failed = {row["run_id"] for row in rows if row.get("status") in ("error", "timeout")}
+        retried = len(failed & {r["run_id"] for r in runs})
+        if retried:
+            print(f"qnum sweep: running {retried} failed runs again (--retry-failed)", file=sys.stderr)
+        done -= failed
     todo = [r for r in runs if r["run_id"] not in done]
     bar = _progress(len(runs), len(runs) - len(todo), sys.stderr.isatty() if progress is None else progress)
-    failures = 0
+    failures = finished = 0
     try:
         for row in executor.map_unordered(todo, time_limit):
             journal.append(row)
+            finished += 1
             if row["status"] != "ok":
                 failures += 1
             if bar is not None:
                 bar.set_postfix(failed=failures, refresh=False)
                 bar.update(1)
+    except SweepStopped as exc:
+        stopped = exc
+    else:
+        stopped = None
     finally:
         if bar is not None:
             bar.close()
         journal.close()
         executor.close()
-    return consolidate(out)
+    frame = consolidate(out)
+    if stopped is not None:
+        raise SweepStopped(f"{stopped}; stopped with {len(todo) - finished} of {len(runs)} runs not done "
+                           f"({finished} finished now); the finished runs are kept in {out} -- run the same "
+                           "command to resume") from None
+    return frame

@@ -3,8 +3,9 @@
 Each finished run is one JSON line in ``DIR/runs.jsonl``, flushed and fsynced before the
 next is started, so a sweep killed at any moment loses at most the runs in flight. The
 reader ignores a truncated last line (and the writer cuts it off before appending), and
-keeps the first row of any run id. ``DIR/results.parquet`` (``results.csv`` without
-pyarrow) is the consolidated table, written to a temporary file and renamed into place.
+keeps the last row of a run id (a run retried with ``--retry-failed`` replaces its failure).
+``DIR/results.parquet`` (``results.csv`` without pyarrow) is the consolidated table, written
+to a temporary file and renamed into place.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class Journal:
     ['a']
     >>> j.repair(); j.append({"run_id": "c", "index": 1}); [r["run_id"] for r in j.read()]
     ['a', 'c']
+    >>> j.append({"run_id": "a", "index": 0, "x": 2.0}); [(r["run_id"], r.get("x")) for r in j.read()]
+    [('a', 2.0), ('c', None)]
     """
 
     def __init__(self, directory):
@@ -41,10 +44,10 @@ class Journal:
         self._fh = None
 
     def read(self) -> list[dict]:
-        """Complete rows, first occurrence of each run id, in file order."""
+        """Complete rows: the last row of each run id, at the place of its first, in file order."""
         if not self.path.exists():
             return []
-        rows, seen = [], set()
+        rows, place = [], {}
         with open(self.path, "rb") as fh:
             for line in fh:
                 if not line.endswith(b"\n"):
@@ -53,10 +56,12 @@ class Journal:
                     row = json.loads(line)
                 except ValueError:
                     continue
-                if row.get("run_id") in seen:
-                    continue
-                seen.add(row.get("run_id"))
-                rows.append(row)
+                run_id = row.get("run_id")
+                if run_id in place:
+                    rows[place[run_id]] = row
+                else:
+                    place[run_id] = len(rows)
+                    rows.append(row)
         return rows
 
     def repair(self) -> None:
