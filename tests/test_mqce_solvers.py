@@ -225,3 +225,48 @@ def test_max_bottleneck_matches_widest_paths(seed):
                 continue
             widths = [min(g[a][b]["weight"] for a, b in zip(p, p[1:])) for p in nx.all_simple_paths(g, i, j)]
             assert B[i, j] == (max(widths) if widths else -1)
+
+
+@pytest.mark.parametrize("alpha, p", [(0.5, 0.1), (0.3, 0.02), (0.9, 0.3)])
+def test_lattice_ties_agree_with_pollack(alpha, p):
+    """Many equal capacitances (a jittered-free lattice: equal distances everywhere), several
+    source blocks and a partial last block: the pruned block DP matches Pollack bit for bit."""
+    xy = [[x, y] for x in range(7) for y in range(6)]            # 42 users, 3 blocks of 16
+    sc = from_coordinates(np.array(xy, dtype=float) * 1.3, 1.0, p_malicious=p, alpha=alpha)
+    f, q = solve_fast(sc), solve_pollack(sc)
+    for name in ("efficiency", "capacitance", "hops", "betweenness"):
+        assert np.array_equal(getattr(f, name), getattr(q, name)), name
+    assert f.edges == q.edges
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_rank_inputs_match_numpy(seed):
+    """Link ranks and neighbor lists (ties by index, no-links last) equal a plain numpy build."""
+    from qnum.solvers.mqce.fast import _rank_inputs
+    rng = np.random.default_rng(seed)
+    n = 37
+    C = np.round(rng.uniform(0, 3, (n, n)), 1)          # few distinct values: many ties
+    C = np.triu(C, 1) + np.triu(C, 1).T
+    C[rng.random((n, n)) < 0.2] = -np.inf
+    C = np.minimum(C, C.T)
+    np.fill_diagonal(C, -np.inf)
+    R, nbr, nbr_rank, nbr_value8, B, values = _rank_inputs(C)
+    finite = np.isfinite(C)
+    vals = np.unique(C[finite])
+    R0 = np.where(finite, np.searchsorted(vals, np.where(finite, C, 0.0)), -1)
+    nbr0 = np.argsort(-R0, axis=1, kind="stable")
+    assert np.array_equal(values[:-1], vals) and values[-1] == -np.inf
+    assert np.array_equal(R, R0)
+    assert np.array_equal(nbr[:, :n], nbr0)
+    assert np.array_equal(nbr_rank[:, :n], np.take_along_axis(R0, nbr0, axis=1))
+    assert np.all(nbr_rank[:, n:] == -1)
+    assert np.array_equal(nbr_value8, values[nbr_rank[:, :n:8]])
+
+
+def test_blocks_cover_every_source_once():
+    from qnum.solvers.mqce import kernels
+    from qnum.solvers.mqce.fast import _rank_inputs
+    sc = random_square(53, 10.0, seed=4)
+    blocks = kernels.source_blocks(_rank_inputs(sc.capacitance)[1])
+    assert blocks.shape == (4, kernels.LANES)
+    assert sorted(blocks[blocks >= 0].tolist()) == list(range(53))

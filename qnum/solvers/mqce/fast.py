@@ -9,11 +9,26 @@ E*_ij = max_k (1 − α)·Q_k(i, j) + α·k·log(1 − p), the first (smallest) 
 exactly as the paper's code does; then hops = k + 1 links and capacitance = Q_k.
 
 Each source row is an independent DP; :mod:`qnum.solvers.mqce.kernels` runs the rows in
-parallel in compiled code with three exact prunings (sorted neighbor lists that stop each
-scan at the current bottleneck, saturation at the maximal bottleneck read off a maximum
-spanning tree, and a per-row efficiency bound). The paper's Pollack iteration
-(:mod:`qnum.solvers.mqce.pollack`) multiplies whole matrices until nothing changes: O(N^3) per
-level, without pruning.
+blocks of 16 strongly linked sources (one pass over a node's neighbor list serves the whole
+block, in vector instructions), in parallel, in compiled code, with exact prunings: sorted
+neighbor lists that stop each scan at the current bottleneck, saturation at the maximal
+bottleneck read off a maximum spanning tree, and *useless values*. The paper's Pollack
+iteration (:mod:`qnum.solvers.mqce.pollack`) multiplies whole matrices until nothing changes:
+O(N^3) per level, without pruning.
+
+Useless values (qnum's pruning; the paper has none). At level k, a bottleneck Q with
+(1 − α)·Q + k·α·log(1 − p) ≤ E_best(s, j) − margin cannot improve pair (s, j) (E_best: its
+best over fewer levels; margin: 1e-9 relative, far above rounding). Such a value is not
+recorded (Q_k(s, j) stays Q_{k−1}(s, j)), the scan for it stops once the remaining links are
+that weak, and a pair whose maximal bottleneck is useless is frozen for good. Exactness: if a
+walk reaches j after k + 1 links with a useless bottleneck b, replacing that prefix by the
+walk of j's best efficiency so far (r + 1 links, r < k, bottleneck b_r) changes the whole
+walk's bottleneck by at least b_r − b > −(k − r)·|α·log(1 − p)|/(1 − α), which the k − r
+saved hops more than pay for: the shortened walk is strictly better (by the margin). So no
+optimal walk (and, the tie rule preferring fewer hops, no walk the tie rule could pick) goes
+through an unrecorded value;
+every pair's optimum, capacitance, hop count and traced path are those of the plain
+iteration, bit for bit (tests against Pollack and brute force).
 
 Exactness: the values Q_k are link capacitances themselves (min/max only), so both
 implementations evaluate the same floating-point expression on the same operands and
@@ -84,23 +99,22 @@ class MQCEResult:
 
 
 def _rank_inputs(C):
-    """Ranks, sorted neighbor lists, maximal bottlenecks and rank values of a capacitance matrix."""
-    finite = np.isfinite(C)
-    vals = np.unique(C[finite])
+    """Ranks, sorted neighbor lists, maximal bottlenecks and rank values of a symmetric
+    capacitance matrix (:func:`qnum.solvers.mqce.kernels.link_ranks`)."""
+    upper = kernels.upper_values(C)
+    R, vals = kernels.link_ranks(upper, np.argsort(upper), C.shape[0])
+    del upper
     values = np.append(vals, -np.inf)          # values[-1] = -inf for rank -1
-    R = np.where(finite, np.searchsorted(vals, np.where(finite, C, 0.0)), -1).astype(np.int32)
-    # neighbors by descending rank, ties by index (stable sort of the negated ranks)
-    nbr = np.argsort(-R, axis=1, kind="stable").astype(np.int32)
-    nbr_rank = np.take_along_axis(R, nbr, axis=1)
-    return R, nbr, nbr_rank, kernels.max_bottleneck(R), values
+    nbr, nbr_rank, nbr_value8 = kernels.neighbor_lists(R, values)
+    return R, nbr, nbr_rank, nbr_value8, kernels.max_bottleneck(R), values
 
 
 def _solve(C, weights, penalties, build_edges, deadline=None):
     """Run the compiled DP for every (1 − α, α·log(1 − p)) at once; a list of MQCEResult.
 
-    With a ``deadline`` (a :func:`time.perf_counter` value) the source rows run in chunks,
-    largest index first, and the run stops between chunks once the deadline has passed; pairs
-    (i, j), i < j, whose row j did not run get their spanning-tree path (:func:`_complete`).
+    With a ``deadline`` (a :func:`time.perf_counter` value) the source blocks run in chunks
+    and the run stops between chunks once the deadline has passed; pairs (i, j), i < j, whose
+    row j did not run get their spanning-tree path (:func:`_complete`).
     """
     t0 = time.perf_counter()
     C = np.asarray(C, dtype=float)
@@ -108,7 +122,7 @@ def _solve(C, weights, penalties, build_edges, deadline=None):
     weights = np.asarray(weights, dtype=float)
     penalties = np.asarray(penalties, dtype=float)
     A = weights.size
-    R, nbr, nbr_rank, B, values = _rank_inputs(C)
+    R, nbr, nbr_rank, nbr_value8, B, values = _rank_inputs(C)
     best_e = np.full((A, n, n), -np.inf)
     best_q = np.full((A, n, n), -np.inf)
     best_k = np.zeros((A, n, n), dtype=np.int32)
@@ -116,19 +130,21 @@ def _solve(C, weights, penalties, build_edges, deadline=None):
     edges = np.zeros((na, n, n), dtype=np.uint8)
     through = np.zeros((na, n, n), dtype=np.int32)
     row_levels = np.zeros(n, dtype=np.int32)
-    rows = np.arange(n - 1, -1, -1, dtype=np.int64)
-    chunk = n if deadline is None else max(1, -(-n // 64))
+    blocks = kernels.source_blocks(nbr)
+    chunk = blocks.shape[0] if deadline is None else max(1, -(-blocks.shape[0] // 64))
     done = 0
-    while done < n and (deadline is None or time.perf_counter() < deadline):
-        kernels.solve_rows(R, nbr, nbr_rank, B, values, weights, penalties, build_edges, rows[done:done + chunk],
-                           best_e, best_q, best_k, edges, through, row_levels)
-        done = min(n, done + chunk)
+    while done < blocks.shape[0] and (deadline is None or time.perf_counter() < deadline):
+        kernels.solve_blocks(R, nbr, nbr_rank, nbr_value8, B, values, weights, penalties, build_edges,
+                             blocks[done:done + chunk], best_e, best_q, best_k, edges, through, row_levels)
+        done = min(blocks.shape[0], done + chunk)
     results = []
     for a in range(A):
-        if done < n:
+        if done < blocks.shape[0]:
+            ran = np.zeros(n, dtype=bool)
+            ran[blocks[:done][blocks[:done] >= 0]] = True
             results.append(_complete(C, weights[a], penalties[a], best_e[a], best_q[a], best_k[a],
                                      edges[a] if build_edges else None, through[a] if build_edges else None,
-                                     n - done, row_levels, t0))
+                                     ran, row_levels, t0))
             continue
         hops = best_k[a].astype(np.int64) + 1
         np.fill_diagonal(hops, 0)
@@ -147,8 +163,8 @@ def _solve(C, weights, penalties, build_edges, deadline=None):
     return results
 
 
-def _complete(C, weight, penalty, best_e, best_q, best_k, edges, through, first_done, row_levels, t0):
-    """A time-limited result: pairs (i, j), i < j, are exact when row j ran (j >= first_done); the
+def _complete(C, weight, penalty, best_e, best_q, best_k, edges, through, ran, row_levels, t0):
+    """A time-limited result: pairs (i, j), i < j, are exact when row j ran (``ran[j]``); the
     others take the better of their direct link and their maximum-spanning-tree path (feasible,
     with upper bound (1 − α)·B_ij; :func:`qnum.solvers.mqce.spanning.tree_fallback`)."""
     from qnum.solvers.mqce.spanning import tree_fallback
@@ -160,9 +176,7 @@ def _complete(C, weight, penalty, best_e, best_q, best_k, edges, through, first_
     hops = np.zeros((n, n), dtype=np.int64)
     eff[low], cap[low], hops[low] = best_e[low], best_q[low], best_k[low].astype(np.int64) + 1
     upper = eff.copy()
-    todo = np.zeros((n, n), dtype=bool)
-    todo[:first_done, :first_done] = True
-    todo = np.triu(todo, 1)
+    todo = np.triu(np.broadcast_to(~ran, (n, n)), 1)          # (i, j), i < j, row j not run
     fb = tree_fallback(C, weight, penalty, todo)
     eff, cap, hops = eff.T.copy(), cap.T.copy(), hops.T.copy()     # upper triangle: (i, j), i < j
     upper = upper.T.copy()
