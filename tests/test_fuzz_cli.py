@@ -31,8 +31,8 @@ from hypothesis import strategies as st  # noqa: E402
 from qnum.cli import main  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "qnum" / "data"
-#: kinds whose shipped scenarios are fuzzed ("rwa" joins when its reader's hardening lands)
-FUZZED_KINDS = ("pumping", "mqce", "qnum")
+#: kinds whose shipped scenarios are fuzzed
+FUZZED_KINDS = ("pumping", "mqce", "qnum", "rwa")
 SCENARIOS = sorted(p for kind in FUZZED_KINDS for p in (DATA / kind).iterdir() if p.suffix in (".json", ".toml"))
 SWEEPS = sorted((DATA / "sweeps").glob("*.toml"))
 EXAMPLES = int(os.environ.get("QNUM_FUZZ_EXAMPLES", "150"))

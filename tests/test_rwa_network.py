@@ -29,6 +29,16 @@ def test_itu_grid_centre():
     (lambda d: d["links"].append({"a": ["f0", 9], "b": ["u1", 0]}), "links[13].a"),
     (lambda d: d["links"].append({"a": ["nope", 0], "b": ["u1", 0]}), "links[13].a"),
     (lambda d: d["devices"]["f0"].update(loss_dB=[[[1.0]]]), "devices.f0.loss_dB"),
+    (lambda d: d["links"].append({"a": ["f3", 1], "b": ["mux", 3]}), "links[13].a"),   # f3 port 1 in two fibres
+    (lambda d: d["links"][2].update(length_km=-1.0), "links[2].length_km"),
+    (lambda d: d["links"][2].update(dB_per_km="x"), "links[2].dB_per_km"),
+    (lambda d: d["links"][2].update(a="f0"), "links[2].a"),
+    (lambda d: d["devices"]["f0"].update(il_dB=-2), "devices.f0.il_dB"),
+    (lambda d: d["devices"]["f0"].update(colour="red"), "devices.f0.colour"),
+    (lambda d: d["devices"].update(f9=[1]), "devices.f9"),
+    (lambda d: d.update(n_pairs=True), "network.n_pairs"),
+    (lambda d: d.update(n_pairs=10 ** 6), "network.n_pairs"),
+    (lambda d: d.update(links={}), "network.links"),
 ])
 def test_bad_network_names_item(mutate, field):
     d = dser_network("WSS", "OS", n_pairs=2)

@@ -21,24 +21,23 @@ def _as_validator_alloc(net, router):
             for u, c in router.active.items()}
 
 
-def test_dser_cases_and_reconfiguration():
+def test_dser_reconfiguration_keeps_the_allocation_valid():
     net = network_from_dict(dser_network("WSS", "WSS", n_pairs=2))
     r = OnlineRouter(net, "dser", n_cap=2)
-    assert r.add(("u1", "u3"), demand=1e12)["case"] == "partial"  # unreachable demand
-    ev = r.add(("u5", "u7"), demand=0.0)
-    assert ev["case"] == "competition"  # both pairs were held by the first request
+    assert r.add(("u1", "u3"))["case"] == "satisfaction"
+    assert r.add(("u5", "u7"))["case"] == "competition"  # both pairs were held by the first request
     assert len(r.active[("u1", "u3")].pairs) == 1
     ev = r.add(("u2", "u8"))
     assert ev["case"] == "infeasible" and ev["reason"]
-    assert r.delete(("u5", "u7"))["reconfigured"]  # queued/partial request gets the pair
+    assert r.delete(("u5", "u7"))["reconfigured"] == [("u2", "u8")]  # the unestablished request first
     assert validate_allocation(net, _as_validator_alloc(net, r)) == []
 
 
-def test_frfs_takes_first_free_pairs_and_never_queues():
+def test_frfs_multichannel_takes_first_free_pairs_and_never_queues():
     net = network_from_dict(dser_network("WSS", "WSS", n_pairs=2))
-    r = OnlineRouter(net, "frfs", n_cap=2)
+    r = OnlineRouter(net, "frfs-multichannel", n_cap=2)
     assert r.add(("u1", "u3"))["pairs"] == [(1, 0), (2, 0)]
-    assert r.add(("u5", "u7"))["case"] == "infeasible"
+    assert r.add(("u5", "u7"))["case"] == "blocked"
     assert r.queue == []
 
 
@@ -49,7 +48,7 @@ def test_delete_inactive_is_an_error():
 
 
 @settings(max_examples=2000, deadline=None)
-@given(st.sampled_from(["dser", "frfs"]), st.sampled_from(["OS", "WSS", "BS"]),
+@given(st.sampled_from(["dser", "frfs", "frfs-multichannel"]), st.sampled_from(["OS", "WSS", "BS"]),
        st.lists(st.tuples(st.booleans(), st.integers(1, 8), st.integers(1, 8),
                           st.sampled_from([0.0, 1e5, 1e7])), max_size=25))
 def test_random_sequences_never_double_allocate(policy, fwd, ops):
@@ -59,14 +58,15 @@ def test_random_sequences_never_double_allocate(policy, fwd, ops):
         if a == b:
             continue
         u = (f"u{min(a, b)}", f"u{max(a, b)}")
-        if add and u not in r.active:
+        if add and u not in r.requested:
             r.add(u, q)
-        elif not add and u in r.active:
+        elif not add and u in r.requested:
             r.delete(u)
         assert validate_allocation(net, _as_validator_alloc(net, r)) == []
         assert all(c.pairs for c in r.active.values())
-    while r.active:  # deletes may serve queued requests; drain them all
-        r.delete(next(iter(r.active)))
+        assert all((q.users in r.active) == q.established for q in r.queue)
+    while r.requested:  # deletes may serve queued requests; drain them all
+        r.delete(next(iter(r.requested)))
     assert r.locks.snapshot() == LockState().snapshot()  # every unlock restores the state
 
 

@@ -53,10 +53,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qnum.errors import OptionError, PolicyError
-from qnum.networks.optical import DSER_CASES, OpticalNetwork
+from qnum.errors import PolicyError
+from qnum.networks.optical import DSER_CASES, OpticalNetwork, dser_mesh_network
 from qnum.networks.rwa import RWAScenario, dser_sequence, random_events
-from qnum.options import Method, Option, Policy
+from qnum.options import Method, Option, Policy, check_simulate_options
 from qnum.solution import Solution, Status
 from qnum.trace import Trace
 
@@ -89,15 +89,23 @@ METHODS = {
 }
 
 POLICIES = {
-    "dser": Policy("DSER (the DSER paper): Tell-PS lowest-loss paths under the current locks and FRFQoS "
-                   "channel allocation with satisfaction / partial / competition / infeasible cases, a QoS "
-                   "queue and reconfiguration on deletes (qnum's reading of the text)"),
-    "frfs": Policy("FRFS baseline as described in the DSER paper (Li et al. 2022): first request first "
-                   "service, lowest-loss path, first free channel pairs up to the cap, no queue"),
+    "dser": Policy("DSER (the DSER paper): Tell-PS lowest-loss paths settled per (port, channel), the second "
+                   "user's path searched with the first locked, FRFQoS with its four cases as written "
+                   "(satisfaction = the optimal channel count, partial, competition = one pair from the latest "
+                   "request with a surplus, infeasible), a QoS queue ordered by request timetag and "
+                   "reconfiguration on deletes (unestablished requests first, then upgrades); qnum's choices "
+                   "where the text is silent are listed in qnum.solvers.rwa.dser"),
+    "frfs": Policy("FRFS (Li et al. 2022, as the DSER paper describes it): first request first service, "
+                   "lowest-loss path, a single preset channel pair per request, no queue"),
+    "frfs-multichannel": Policy("qnum's greedy variant of FRFS: lowest-loss path, the first free channel pairs up "
+                                "to the optimal count (or n_cap), no queue"),
 }
 
-#: events are part of the scenario: no simulate option applies
-SIMULATE_OPTIONS: dict = {}
+SIMULATE_OPTIONS = {
+    "qos_demand": Option("qos_demand", "bool", "qnum's extension of DSER: treat each request's qos (bit/s) as "
+                         "its demand (satisfaction = the fewest pairs meeting it, surplus = pairs beyond it)",
+                         default=False, applies_to=("dser",)),
+}
 
 POLICY_PROTOCOL = """\
 An rwa policy routes requests event by event. qnum calls ``reset(setup)`` once (an
@@ -224,7 +232,9 @@ def solve(scenario: RWAScenario, method: str = "auto", *, tol: float | None = No
 
 # -------------------------------------------------------------------------- simulate
 def simulate(scenario: RWAScenario, policy, **options) -> Trace:
-    """Replay the scenario's events with a built-in router (``"dser"``, ``"frfs"``) or your own.
+    """Replay the scenario's events with a built-in router (:data:`POLICIES`) or your own.
+
+    ``qos_demand=True`` (dser only) switches on qnum's bit/s demand extension of DSER.
 
     Returns a Trace over events 1..E: ``objective[t]`` is the scenario's stage-2 objective
     of the allocation after event t, ``states["key_rates"]`` the key rates of the requests
@@ -239,23 +249,23 @@ def simulate(scenario: RWAScenario, policy, **options) -> Trace:
     >>> sc = qnum.load_scenario(qnum.data_path("rwa/dser-wss-os.json"))
     >>> tr = simulate(sc, "dser")
     >>> tr.times.tolist(), tr.feasible, [r["case"] for r in tr.records][:2]
-    ([1, 2, 3, 4, 5, 6], True, ['satisfaction', 'satisfaction'])
+    ([1, 2, 3, 4, 5, 6], True, ['satisfaction', 'competition'])
     """
-    if options:
-        key = next(iter(options))
-        raise OptionError(key, options[key], "kind 'rwa' takes no simulate options (the events are in the scenario)")
+    builtin = isinstance(policy, str)
+    options = check_simulate_options(KIND, SIMULATE_OPTIONS, policy if builtin else policy.name, builtin, options)
     t0 = time.perf_counter()
     if isinstance(policy, str):
-        name, steps = policy, _run_builtin(scenario, policy)
+        name, steps = policy, _run_builtin(scenario, policy, bool(options.get("qos_demand", False)))
     else:
         name, steps = policy.name, _run_user(scenario, policy)
     return _trace(scenario, name, steps, time.perf_counter() - t0)
 
 
-def _run_builtin(scenario, policy):
+def _run_builtin(scenario, policy, qos_demand=False):
     from qnum.solvers.rwa.dser import run_events
 
-    _, records = run_events(scenario.net, scenario.events, policy, dict(scenario.physics), scenario.n_cap)
+    _, records = run_events(scenario.net, scenario.events, policy, dict(scenario.physics), scenario.n_cap,
+                            qos_demand)
     steps = []
     for ev, rec in zip(scenario.events, records):
         alloc = {u: {"path_a": list(a["hops_a"]), "path_b": list(a["hops_b"]), "channel_pairs": list(a["pairs"])}
@@ -483,8 +493,11 @@ def _plain(x):
 
 # ----------------------------------------------------------------------------- bench
 def bench_instances() -> dict:
-    """The DSER paper's five Table-2 networks with both request sequences, and two seeded
-    random instances (WSS + WSS, 8 channel pairs).
+    """The DSER paper's five Table-2 networks with both request sequences, two seeded random
+    instances (WSS + WSS, 8 channel pairs), and the meshed Table-2 structure
+    (:func:`~qnum.networks.optical.dser_mesh_network`, OS) with the four requests of sequence 1
+    in two orders: DSER routes u1-u3 through its own switches in ``mesh-OS-order1`` and
+    around the ring in ``mesh-OS-order2`` (Tell-PS paths change with request order).
 
     Examples
     --------
@@ -502,6 +515,10 @@ def bench_instances() -> dict:
         out[name] = RWAScenario.from_dict({"kind": "rwa", "name": name,
                                            "builder": {"first": "WSS", "forwarding": "WSS", "n_pairs": 8},
                                            "events": random_events(8, 8, seed=seed)})
+    adds = [ev for ev in dser_sequence(1) if ev["op"] == "add"][:4]
+    for name, order in (("mesh-OS-order1", adds), ("mesh-OS-order2", [adds[2], adds[0], adds[1], adds[3]])):
+        out[name] = RWAScenario.from_dict({"kind": "rwa", "name": name, "network": dser_mesh_network("OS", n_pairs=8),
+                                           "events": [dict(ev, t=i) for i, ev in enumerate(order)]})
     return out
 
 

@@ -170,20 +170,67 @@ def make_device(name, dtype, ports, n_channels, loss_dB=None, *, il_dB=None):
     return Device(name, dtype, ports, loss_dB)
 
 
-def _port(devices, name, port, where):
+def _port(devices, end, where):
+    """A fibre end ``[device, port]`` checked against the devices: ``(device, port)``."""
+    if not isinstance(end, (list, tuple)) or len(end) != 2 or not isinstance(end[0], str):
+        raise ScenarioError(where, end, "must be [device name, port number]")
+    name, port = end
     if name not in devices:
         raise ScenarioError(where, name, "link to a missing device")
-    if not isinstance(port, int) or not 0 <= port < devices[name].ports:
-        raise ScenarioError(where, [name, port],
-                            f"port out of range (device has {devices[name].ports} ports)")
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port < devices[name].ports:
+        raise ScenarioError(where, list(end), f"port out of range (device has {devices[name].ports} ports)")
+    return name, port
+
+
+def _number(value, where, minimum=0.0, strict=False):
+    """A finite real number >= ``minimum`` (> when ``strict``) as float, else a ScenarioError."""
+    ok = (not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+          and (value > minimum if strict else value >= minimum))
+    if not ok:
+        raise ScenarioError(where, value, f"must be a finite number {'>' if strict else '>='} {minimum:g}")
+    return float(value)
+
+
+def _int(value, where, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ScenarioError(where, value, f"must be an integer >= {minimum}")
+    return value
+
+
+def _max_pairs(centre_THz):
+    """Most channel pairs the grid holds about ``centre_THz`` (every frequency stays > 0)."""
+    return max(int(math.ceil(centre_THz / GRID_SPACING_THZ)) - 1, 0)
+
+
+def _loss_tensor(raw, name, ports, n_channels):
+    """A device's ``loss_dB`` nested list: numbers >= 0 or None (no connection), exact shape."""
+    where = f"devices.{name}.loss_dB"
+    shape = (ports, ports, n_channels)
+    if not isinstance(raw, list) or len(raw) != ports:
+        raise ScenarioError(where, raw if not isinstance(raw, list) else f"{len(raw)} rows",
+                            f"must be a nested list of shape (ports, ports, channels) = {shape}")
+    out = np.empty(shape)
+    for i, plane in enumerate(raw):
+        if not isinstance(plane, list) or len(plane) != ports:
+            raise ScenarioError(f"{where}[{i}]", plane, f"must be a list of {ports} rows")
+        for j, row in enumerate(plane):
+            if not isinstance(row, list) or len(row) != n_channels:
+                raise ScenarioError(f"{where}[{i}][{j}]", row,
+                                    f"must be a list of {n_channels} losses (one per channel)")
+            for c, v in enumerate(row):
+                out[i, j, c] = np.inf if v is None else _number(v, f"{where}[{i}][{j}][{c}]")
+    return out
 
 
 def network_from_dict(data: dict) -> OpticalNetwork:
     """Validate a scenario's ``network`` part.
 
     Keys: ``n_pairs``, ``centre_THz`` (optional), ``source``, ``devices`` (name ->
-    {type, ports, loss_dB (optional nested list), il_dB (optional)}), ``links`` (list of
-    {a: [dev, port], b: [dev, port], length_km, dB_per_km (0.2)}).
+    {type, ports, loss_dB (optional nested list, None = no connection), il_dB (optional)}),
+    ``links`` (list of {a: [dev, port], b: [dev, port], length_km (0), dB_per_km (0.2)}).
+    Every key, type and value is checked (unknown keys, numbers that are not finite and
+    >= 0, a device port in two fibres) and the memory of the loss tensors is bounded
+    (:mod:`qnum.limits`); errors are ScenarioErrors naming the field and value.
 
     Examples
     --------
@@ -193,34 +240,69 @@ def network_from_dict(data: dict) -> OpticalNetwork:
     Traceback (most recent call last):
     ...
     qnum.errors.ScenarioError: links[0].b = ['u', 3]: port out of range (device has 1 ports)
+    >>> d["links"] = [{"a": ["s", 0], "b": ["u", 0]}, {"a": ["u", 0], "b": ["s", 0], "length_km": 1}]
+    >>> network_from_dict(d)
+    Traceback (most recent call last):
+    ...
+    qnum.errors.ScenarioError: links[1].a = ['u', 0]: port already in links[0]; a port takes one fibre
     """
+    from qnum.limits import check_memory
+
+    if not isinstance(data, dict):
+        raise ScenarioError("network", data, "must be an object")
     check_keys(data, {"n_pairs", "centre_THz", "source", "devices", "links"}, "network.")
-    n_pairs = require(data, "n_pairs", "network.")
-    if not isinstance(n_pairs, int) or n_pairs < 1:
-        raise ScenarioError("network.n_pairs", n_pairs, "must be an integer >= 1")
-    devices = {}
-    for name, spec in require(data, "devices", "network.").items():
+    n_pairs = _int(require(data, "n_pairs", "network."), "network.n_pairs")
+    centre = _number(data.get("centre_THz", 193.40), "network.centre_THz", strict=True)
+    if n_pairs > _max_pairs(centre):
+        raise ScenarioError("network.n_pairs", n_pairs, f"the 100 GHz grid about {centre:g} THz holds at most "
+                            f"{_max_pairs(centre)} channel pairs")
+    raw_devices = require(data, "devices", "network.")
+    if not isinstance(raw_devices, dict) or not raw_devices:
+        raise ScenarioError("network.devices", raw_devices, "must be a non-empty object {name: {type, ports, ...}}")
+    for name, spec in raw_devices.items():
+        if not isinstance(spec, dict):
+            raise ScenarioError(f"devices.{name}", spec, "must be an object {type, ports, loss_dB, il_dB}")
         check_keys(spec, {"type", "ports", "loss_dB", "il_dB"}, f"devices.{name}.")
+        _int(require(spec, "ports", f"devices.{name}."), f"devices.{name}.ports")
+    check_memory("network.devices", f"{len(raw_devices)} devices",
+                 8.0 * 2 * n_pairs * sum(spec["ports"] ** 2 for spec in raw_devices.values()),
+                 "the devices' loss tensors, ports x ports x channels")
+    devices = {}
+    for name, spec in raw_devices.items():
+        ports = spec["ports"]
         loss = spec.get("loss_dB")
         if loss is not None:
-            loss = np.array([[[np.inf if v is None else v for v in row] for row in m]
-                             for m in loss], float)
-        devices[name] = make_device(name, require(spec, "type", f"devices.{name}."),
-                                    require(spec, "ports", f"devices.{name}."),
-                                    2 * n_pairs, loss, il_dB=spec.get("il_dB"))
-    links = {}
-    for i, ln in enumerate(require(data, "links", "network.")):
+            loss = _loss_tensor(loss, name, ports, 2 * n_pairs)
+        il = spec.get("il_dB")
+        if il is not None:
+            il = _number(il, f"devices.{name}.il_dB")
+        devices[name] = make_device(name, require(spec, "type", f"devices.{name}."), ports, 2 * n_pairs, loss,
+                                    il_dB=il)
+    raw_links = require(data, "links", "network.")
+    if not isinstance(raw_links, list):
+        raise ScenarioError("network.links", raw_links, "must be a list of {a, b, length_km, dB_per_km}")
+    links, owner = {}, {}
+    for i, ln in enumerate(raw_links):
+        if not isinstance(ln, dict):
+            raise ScenarioError(f"links[{i}]", ln, "must be an object {a, b, length_km, dB_per_km}")
         check_keys(ln, {"a", "b", "length_km", "dB_per_km"}, f"links[{i}].")
-        a, b = require(ln, "a", f"links[{i}]."), require(ln, "b", f"links[{i}].")
-        _port(devices, a[0], a[1], f"links[{i}].a")
-        _port(devices, b[0], b[1], f"links[{i}].b")
-        loss = float(ln.get("length_km", 0.0)) * float(ln.get("dB_per_km", 0.2))
-        links[(a[0], a[1])] = (b[0], b[1], loss)
-        links[(b[0], b[1])] = (a[0], a[1], loss)
+        ends = []
+        for side in ("a", "b"):
+            end = _port(devices, require(ln, side, f"links[{i}]."), f"links[{i}].{side}")
+            if end in owner or end in ends:
+                raise ScenarioError(f"links[{i}].{side}", list(end),
+                                    f"port already in {owner.get(end, f'links[{i}]')}; a port takes one fibre")
+            ends.append(end)
+        loss = (_number(ln.get("length_km", 0.0), f"links[{i}].length_km")
+                * _number(ln.get("dB_per_km", 0.2), f"links[{i}].dB_per_km"))
+        a, b = ends
+        owner[a] = owner[b] = f"links[{i}]"
+        links[a] = (b[0], b[1], loss)
+        links[b] = (a[0], a[1], loss)
     source = require(data, "source", "network.")
-    if source not in devices or devices[source].type != "EPS":
+    if not isinstance(source, str) or source not in devices or devices[source].type != "EPS":
         raise ScenarioError("network.source", source, "must name an EPS device")
-    return OpticalNetwork(devices, links, n_pairs, source, float(data.get("centre_THz", 193.40)))
+    return OpticalNetwork(devices, links, n_pairs, source, centre)
 
 
 #: The DSER paper's five evaluation networks (its Table 2): first stage after the source and
@@ -257,14 +339,28 @@ def dser_network(first="WSS", forwarding="OS", n_pairs=4, users_per_device=2,
     ['DWDM', 'AOS', 'AOS', 'AOS']
     """
     if case is not None:
-        if case not in DSER_CASES:
+        if isinstance(case, bool) or case not in DSER_CASES:
             raise ScenarioError("builder.case", case, "must be one of 1, 2, 3, 4, 5 (DSER Table 2)")
         first, forwarding = DSER_CASES[case]
-    kinds = [forwarding] * 4 if isinstance(forwarding, str) else list(forwarding)
-    if len(kinds) != 4:
-        raise ScenarioError("builder.forwarding", forwarding, "one device type or a list of four")
+    if first not in ("WSS", "DWDM"):
+        raise ScenarioError("builder.first", first, "must be 'WSS' or 'DWDM'")
+    kinds = [forwarding] * 4 if isinstance(forwarding, str) else forwarding
+    forwarders = ("OS", "AOS", "WSS", "BS", "DWDM")
+    if not isinstance(kinds, (list, tuple)) or len(kinds) != 4 or any(k not in forwarders for k in kinds):
+        raise ScenarioError("builder.forwarding", forwarding,
+                            "one device type or a list of four, each one of " + ", ".join(forwarders))
+    _int(n_pairs, "builder.n_pairs")
+    _int(users_per_device, "builder.users_per_device")
+    _number(fibre_km, "builder.fibre_km")
     if first == "DWDM" and n_pairs < 2:
-        raise ScenarioError("n_pairs", n_pairs, "a DWDM first stage needs n_pairs >= 2")
+        raise ScenarioError("builder.n_pairs", n_pairs, "a DWDM first stage needs n_pairs >= 2")
+    if n_pairs > _max_pairs(193.40):
+        raise ScenarioError("builder.n_pairs", n_pairs, f"the 100 GHz grid holds at most {_max_pairs(193.40)} "
+                            "channel pairs")
+    from qnum.limits import check_memory
+
+    check_memory("builder.users_per_device", users_per_device, 8.0 * 2 * n_pairs * 4 * (users_per_device + 1) ** 2,
+                 "the forwarding devices' loss tensors")
     upd = users_per_device
     offsets = channel_offsets(n_pairs)
     devices = {"src": {"type": "EPS", "ports": 1},
@@ -390,67 +486,120 @@ def unlock(net, locks, hops, offsets):
 
 
 # ----------------------------------------------------------------------------- Tell-PS
-def tell_ps(net: OpticalNetwork, user: str, locks: LockState | None = None):
-    """Lowest-loss path from the source to ``user`` over (device, port) vertices.
+def _hop_loss(net, locks, dev, pin, pout):
+    """Per-channel loss of crossing ``dev`` from ``pin`` to ``pout`` under ``locks`` (None if TDM-blocked)."""
+    d = net.devices[dev]
+    w = d.loss_dB[pin, pout, :]
+    if d.mux == "TDM":
+        for p in (pin, pout):
+            held = locks.tdm.get((dev, p))
+            if held is not None and tuple(held[0]) != (pin, pout):
+                return None
+    elif d.mux == "WDM":
+        masked = [c for c, off in enumerate(net.offsets)
+                  if (dev, pin, off) in locks.wdm or (dev, pout, off) in locks.wdm]
+        if masked:
+            w = w.copy()
+            w[masked] = np.inf
+    return w
 
-    Dijkstra on the loss of the best unlocked channel; TDM-locked ports are usable only
-    by the same crossconnect, WDM-locked (port, channel) are masked on that channel.
+
+def path_loss_vector(net: OpticalNetwork, hops, locks: LockState | None = None) -> dict:
+    """Per-offset loss (dB) of the port path ``hops`` from the source, under ``locks``.
+
+    ``inf`` where a channel cannot pass (device tensor, or a WDM lock); every offset is
+    ``inf`` when a TDM port of the path is held by another crossconnect. With no locks
+    this is the path's physical loss, the one its key rate is computed from.
+
+    Examples
+    --------
+    >>> net = network_from_dict(dser_network("WSS", "OS", n_pairs=1))
+    >>> path_loss_vector(net, [("mux", 0, 1), ("f0", 0, 1)])
+    {-1: 8.2, 1: 8.2}
+    """
+    locks = locks or LockState()
+    here = net.links[(net.source, 0)]
+    vec = np.full(net.n_channels, here[2])
+    for dev, pin, pout in hops:
+        w = _hop_loss(net, locks, dev, pin, pout)
+        vec = vec + (np.inf if w is None else w) + net.links[(dev, pout)][2]
+    return dict(zip(net.offsets, vec.tolist()))
+
+
+def tell_ps(net: OpticalNetwork, user: str, locks: LockState | None = None):
+    """Tell-PS (DSER Sec. 3.2): lowest-loss paths from the source to ``user``, per channel.
+
+    Dijkstra whose settled states are (device, input port, channel): each channel
+    offset keeps its own lowest-loss path, so a path that is best for some channel is
+    never pruned by a path that is better on other channels ("find out the optimal path
+    and supported wavelength channels between the requested node and the entangled
+    photon source"; Step 6 takes the minimum per channel over the output ports). Locks
+    as in Definitions A3–A6: a TDM-locked port is usable only by the same crossconnect, a
+    WDM-locked (port, channel) is masked on that channel. qnum's choices: a path enters
+    each device at most once (the key-rate validator's rule), and ties go to the
+    earlier-found path.
 
     Returns
     -------
     dict or None
-        ``hops`` [(device, in_port, out_port)], ``loss_dB`` per channel offset (inf where
-        unusable) and ``channels`` (the available offsets); None if the user is unreachable.
+        ``paths``: the distinct per-channel lowest-loss paths, best first, each a dict
+        ``hops`` [(device, in_port, out_port)], ``loss_dB`` per channel offset along that
+        path under the locks (inf where unusable) and ``channels`` (usable offsets);
+        ``hops``, ``loss_dB`` and ``channels`` repeat the first (lowest-loss) path.
+        None if the user is unreachable on every channel.
 
     Examples
     --------
     >>> net = network_from_dict(dser_network("WSS", "OS", n_pairs=2))
     >>> r = tell_ps(net, "u1")
-    >>> [h[0] for h in r["hops"]], r["channels"]
-    (['mux', 'f0'], [-2, -1, 1, 2])
+    >>> [h[0] for h in r["hops"]], r["channels"], len(r["paths"])
+    (['mux', 'f0'], [-2, -1, 1, 2], 1)
     """
     locks = locks or LockState()
-    offs = net.offsets
-    C = len(offs)
     src_out = net.links.get((net.source, 0))
     if src_out is None:
         return None
-    start_vec = np.full(C, src_out[2])
-    # vertex: (device, in_port); label: loss vector
-    best = {}
-    heap = [(float(start_vec.min()), 0, (src_out[0], src_out[1]), start_vec, ())]
-    counter = 1
-    while heap:
-        _, _, (dev, pin), vec, hops = heapq.heappop(heap)
-        if (dev, pin) in best:
+    best_per_channel = []
+    for c in range(net.n_channels):
+        found = _dijkstra_channel(net, user, locks, c, src_out)
+        if found is not None:
+            best_per_channel.append(found)
+    if not best_per_channel:
+        return None
+    paths, seen = [], set()
+    for _, hops in sorted(best_per_channel, key=lambda x: x[0]):
+        if hops in seen:
             continue
-        best[(dev, pin)] = (vec, hops)
+        seen.add(hops)
+        loss = path_loss_vector(net, hops, locks)
+        paths.append({"hops": list(hops), "loss_dB": loss,
+                      "channels": [o for o in net.offsets if math.isfinite(loss[o])]})
+    return {**paths[0], "paths": paths}
+
+
+def _dijkstra_channel(net, user, locks, c, src_out):
+    """(loss, hops) of the lowest-loss simple path to ``user`` on channel index ``c``, or None."""
+    heap = [(src_out[2], 0, (src_out[0], src_out[1]), ())]
+    settled, counter = set(), 1
+    while heap:
+        loss, _, (dev, pin), hops = heapq.heappop(heap)
+        if (dev, pin) in settled:
+            continue
+        settled.add((dev, pin))
         if dev == user:
-            avail = [offs[c] for c in range(C) if np.isfinite(vec[c])]
-            return {"hops": list(hops), "loss_dB": dict(zip(offs, vec.tolist())), "channels": avail}
+            return loss, hops
         d = net.devices[dev]
         if d.type in ("USER", "EPS"):
             continue
+        visited = {h[0] for h in hops}
         for pout in range(d.ports):
-            if pout == pin:
-                continue
             nxt = net.links.get((dev, pout))
-            if nxt is None:
+            if pout == pin or nxt is None or nxt[0] in visited or (nxt[0], nxt[1]) in settled:
                 continue
-            w = d.loss_dB[pin, pout, :].copy()
-            if d.mux == "TDM":
-                bad = any(locks.tdm.get((dev, p)) is not None and tuple(locks.tdm[(dev, p)][0]) != (pin, pout)
-                          for p in (pin, pout))
-                if bad:
-                    continue
-            elif d.mux == "WDM":
-                for c, off in enumerate(offs):
-                    if (dev, pin, off) in locks.wdm or (dev, pout, off) in locks.wdm:
-                        w[c] = np.inf
-            nvec = vec + w + nxt[2]
-            if not np.isfinite(nvec).any() or (nxt[0], nxt[1]) in best:
+            w = _hop_loss(net, locks, dev, pin, pout)
+            if w is None or not math.isfinite(w[c]):
                 continue
-            heapq.heappush(heap, (float(nvec.min()), counter, (nxt[0], nxt[1]), nvec,
+            heapq.heappush(heap, (loss + float(w[c]) + nxt[2], counter, (nxt[0], nxt[1]),
                                   hops + ((dev, pin, pout),)))
             counter += 1
     return None

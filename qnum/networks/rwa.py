@@ -213,10 +213,12 @@ class RWAScenario:
 
 
 def _events(net: OpticalNetwork, raw) -> list:
-    """Validated events: ops, known and distinct users, no double add, no delete of an inactive pair."""
+    """Validated events: ops, known and distinct users (two strings), times finite, >= 0 and in order
+    (a missing ``t`` is the event's index, or the previous time when that is later), ``qos`` finite and
+    >= 0, no double add, no delete of an inactive pair."""
     if not isinstance(raw, (list, tuple)):
         raise ScenarioError("events", raw, "must be a list of {\"t\", \"op\", \"users\", \"qos\"}")
-    users, active, events = set(net.users), set(), []
+    users, active, events, last_t = set(net.users), set(), [], None
     for i, ev in enumerate(raw):
         if not isinstance(ev, dict):
             raise ScenarioError(f"events[{i}]", ev, "must be an object {\"t\", \"op\", \"users\", \"qos\"}")
@@ -225,14 +227,19 @@ def _events(net: OpticalNetwork, raw) -> list:
         if op not in ("add", "delete"):
             raise ScenarioError(f"events[{i}].op", op, "must be 'add' or 'delete'")
         pair = require(ev, "users", f"events[{i}].")
-        if not isinstance(pair, (list, tuple)) or len(pair) != 2 or pair[0] == pair[1]:
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2 or not all(isinstance(u, str) for u in pair) \
+                or pair[0] == pair[1]:
             raise ScenarioError(f"events[{i}].users", pair, "must be two distinct user names")
         for u in pair:
             if u not in users:
                 raise ScenarioError(f"events[{i}].users", u, "names an unknown user")
-        t = ev.get("t", i)
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or not abs(t) < float("inf"):
-            raise ScenarioError(f"events[{i}].t", t, "must be a finite number")
+        t = ev.get("t", i if last_t is None else max(i, last_t))
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 <= t < float("inf"):
+            raise ScenarioError(f"events[{i}].t", t, "must be a finite number >= 0")
+        if last_t is not None and t < last_t:
+            raise ScenarioError(f"events[{i}].t", t, f"events must be in time order (the previous event is at "
+                                f"t = {last_t:g})")
+        last_t = t
         qos = ev.get("qos", 0.0)
         if op == "delete" and "qos" in ev:
             raise ScenarioError(f"events[{i}].qos", qos, "a delete event has no QoS demand")
