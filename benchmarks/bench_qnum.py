@@ -97,15 +97,15 @@ def germany50_table(pairs=(100,), seeds=(0,)):
     """Certified solve on Germany50 (SNDlib), every utility, 600 s limit per instance."""
     from qnum.networks.topologies import germany50
     warnings.simplefilter("ignore")
-    print("| utility | pairs | seed | status | utility | rel. gap | boxes | seconds |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| utility | pairs | seed | status | termination | utility | rel. gap | boxes | seconds |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for utility in ("negativity", "distillable", "secret-key"):
         for n in pairs:
             for seed in seeds:
                 s = solve_global(germany50(n, seed=seed, utility=utility), rel_gap=1e-4, time_limit_s=600,
                                  max_nodes=10**6)
-                print(f"| {utility} | {n} | {seed} | {s.status} | {s.objective:.6f} | {s.relative_gap:.1e} "
-                      f"| {s.values['nodes']} | {s.seconds:.2f} |", flush=True)
+                print(f"| {utility} | {n} | {seed} | {s.status} | {s.termination} | {s.objective:.6f} "
+                      f"| {s.relative_gap:.1e} | {s.values['nodes']} | {s.seconds:.2f} |", flush=True)
 
 
 def scale():

@@ -7,6 +7,8 @@ from qnum.networks.repeater import dumbbell, from_links, nsfnet, two_user
 from qnum.physics.werner import UTILITIES, fidelity_from_werner
 from qnum.solvers.repeater.branch_and_bound import (
     Envelope,
+    _Problem,
+    _solve_box,
     inflection,
     log_utility,
     solve_global,
@@ -122,7 +124,7 @@ def test_decoherence_can_make_a_route_useless():
 
 @pytest.mark.parametrize("seed", range(20))
 def test_box_centre_lies_inside_feasible_boxes(seed):
-    """The LP start of a box: inside it when the box is non-empty, None when it is empty."""
+    """The LP start of a box: inside it when the box is non-empty, proven empty when it is."""
     from qnum.solvers.repeater.branch_and_bound import _box_centre
     rng = np.random.default_rng(seed)
     A = (rng.random((5, 4)) < 0.5).astype(float)
@@ -130,11 +132,11 @@ def test_box_centre_lies_inside_feasible_boxes(seed):
     y_true = -rng.uniform(0.0, 0.3, 5)
     Z = A.T @ y_true
     lo, hi = Z - rng.uniform(0, 0.1, 4), np.minimum(Z + rng.uniform(0, 0.1, 4), 0.0)
-    y = _box_centre(A, lo, hi, np.full(5, -0.3))
-    assert y is not None and np.all(A.T @ y >= lo - 1e-9) and np.all(A.T @ y <= hi + 1e-9)
+    y, empty = _box_centre(A, lo, hi, np.full(5, -0.3))
+    assert not empty and y is not None and np.all(A.T @ y >= lo - 1e-9) and np.all(A.T @ y <= hi + 1e-9)
     assert np.all(y <= 1e-12) and np.all(y >= -0.3 - 1e-12)
     # a box asking a route for more than its links can give is empty
-    assert _box_centre(A, np.full(4, 0.01), np.full(4, 0.02), np.full(5, -0.3)) is None
+    assert _box_centre(A, np.full(4, 0.01), np.full(4, 0.02), np.full(5, -0.3)) == (None, True)
 
 
 @pytest.mark.parametrize("utility", ["distillable", "secret-key"])
@@ -158,3 +160,30 @@ def test_germany50_instance_certified():
     from qnum.networks.topologies import germany50
     s = solve_global(germany50(12, seed=1, utility="secret-key"), rel_gap=1e-4, time_limit_s=60)
     assert str(s.status) == "optimal" and s.objective <= s.bound <= s.objective + 1e-4 * s.objective
+
+
+def test_empty_box_is_proven_empty():
+    """Routes a, b and a+b: a box asking for more on a+b than a and b allow holds no point."""
+    from qnum.solvers.repeater.branch_and_bound import _box_centre
+    sc = from_links({"a": 10.0, "b": 10.0}, [(["a"], 1.0), (["b"], 1.0), (["a", "b"], 1.0)], "distillable")
+    pb = _Problem.of(sc)
+    lo, hi = np.full(3, pb.z0), pb.offset.copy()
+    hi[:2], lo[2] = -0.1, -0.15
+    assert _box_centre(pb.A, lo - pb.offset, hi - pb.offset, np.full(2, pb.z0))[1] is True
+    assert _solve_box(pb, lo, hi)[:2] == (None, -np.inf)
+    lo[2] = -0.25                     # now W = 0.8 on a and b reaches it
+    v, bound = _solve_box(pb, lo, hi)
+    assert v is not None and np.isfinite(bound)
+
+
+def test_box_without_point_is_split_inside_it():
+    """A box whose local solve failed is split (never dropped): a route it narrows, cut inside."""
+    from qnum.solvers.repeater.branch_and_bound import _branching
+    sc = nsfnet(8, seed=2, utility="secret-key")
+    pb = _Problem.of(sc)
+    lo, hi = np.full(len(sc.routes), pb.z0), pb.offset.copy()
+    lo[3] = pb.offset[3] - 0.05
+    for box_lo, box_hi in ((lo, hi), (np.full(len(sc.routes), pb.z0), pb.offset.copy())):
+        r, cut = _branching(pb, box_lo, box_hi, None)
+        assert box_lo[r] < cut < box_hi[r]
+        assert cut == pytest.approx(0.5 * (box_lo[r] + box_hi[r]))

@@ -19,13 +19,16 @@ Per box, qnum
 Branch and bound splits the box of the route whose envelope overestimates most at ``v``; each
 child starts SLSQP from its parent's point (on the child's boundary) and stops at the first
 start that converges, and polishes its multipliers only while its bound is above the incumbent
-plus the accepted gap. Incumbents (the root's point and every improvement) are polished by
-SLSQP on the true objective (:meth:`_Problem.polished`): on every instance tried this local
-optimum already is the global one, and the branching proves it. When every ``Z_r(v)`` lies
-where ``Ĝ = G`` (the concave case), the root closes the gap and the answer is certified optimal
-without branching. The search stops at the requested relative gap, after ``max_nodes`` boxes,
-or at the time limit (checked between boxes): the incumbent is returned with the largest bound
-of the boxes still open.
+plus the accepted gap. A box whose local solve reaches no usable point is never dropped unless
+an LP proves it empty: it keeps its parent's bound and is split in the middle of the route whose
+envelope overestimates most at its LP centre (the widest route if none does), its children
+starting from the parent's point. Incumbents (the root's point and every improvement) are
+polished by SLSQP on the true objective (:meth:`_Problem.polished`): on every instance tried
+this local optimum already is the global one, and the branching proves it. When every ``Z_r(v)``
+lies where ``Ĝ = G`` (the concave case), the root closes the gap and the answer is certified
+optimal without branching. The search stops at the requested relative gap, after ``max_nodes``
+boxes, or at the time limit (checked between boxes): the incumbent is returned with the largest
+bound of the boxes still open.
 
 Only routes with ``E > 0`` count: ``Z`` is kept above ``log w_0`` where ``E(w_0) = 0``
 (hashing threshold F = 0.8107 for distillable entanglement), with a relative margin of
@@ -272,7 +275,8 @@ class _Problem:
 
 
 def _box_centre(A, lo, hi, y_min):
-    """``y`` in ``[y_min, 0]`` maximizing the smallest slack of ``lo <= A^T y <= hi`` (None if empty)."""
+    """``(y, empty)``: ``y`` in ``[y_min, 0]`` maximizing the smallest slack of ``lo <= A^T y <= hi``
+    (None if the LP found none), ``empty`` True only when the LP proves the box empty."""
     L, R = A.shape
     # variables (y, s): maximize s subject to A^T y - s >= lo, A^T y + s <= hi (scaled by the widths)
     width = np.maximum(hi - lo, 1e-12)
@@ -281,17 +285,30 @@ def _box_centre(A, lo, hi, y_min):
     c = np.zeros(L + 1)
     c[-1] = -1.0
     res = linprog(c, A_ub=A_ub, b_ub=b_ub, bounds=list(zip(y_min, np.zeros(L))) + [(0, 0.5)], method="highs")
-    return res.x[:L] if res.status == 0 else None
+    return (res.x[:L], False) if res.status == 0 else (None, res.status == 2)
+
+
+def _y_min(pb: _Problem, lo):
+    """Lower limits of ``y`` implied by a box ``Z >= lo``: ``y_l >= Z_r >= lo_r`` for every route
+    ``r`` through ``l`` (all ``y <= 0``); ``z0`` on links no route uses."""
+    y_min = np.max(np.where(pb.A > 0, lo[None, :], -np.inf), axis=1, initial=-np.inf)
+    return np.where(np.isfinite(y_min), y_min, pb.z0)
 
 
 def _solve_box(pb: _Problem, box_lo, box_hi, deadline=None, start=None, prune_at=None):
     """Maximize the envelope objective on the box of log W_r; returns (point, bound).
 
+    The point is ``None`` when no start reached a usable point: the bound is then ``-inf`` if
+    an LP proves the box empty (no feasible point: sound to drop) and ``+inf`` otherwise
+    (nothing proven: the caller keeps the parent's bound and splits the box).
+    SLSQP's point need not be feasible for the bound (any point of ``f̂``'s domain linearizes
+    it from above); a point within 1e-6 of the box and capacities counts as its maximum, and
+    without one the least infeasible point gives the bound.
+
     ``start`` (e.g. the parent box's point) is tried first; the envelope objective is concave,
     so a start that converges to a feasible point is the maximum and the fixed starts are
     skipped. With ``prune_at`` (the incumbent's value plus the gap the search accepts) the dual
-    multipliers are polished only until the bound falls to it. The point is ``None`` (bound
-    ``-inf``) when no start converged to a usable point. Past ``deadline`` (a
+    multipliers are polished only until the bound falls to it. Past ``deadline`` (a
     ``time.perf_counter()`` value) it skips the remaining starts and the polishing of the dual
     multipliers: the bound stays valid, only looser.
     """
@@ -303,9 +320,7 @@ def _solve_box(pb: _Problem, box_lo, box_hi, deadline=None, start=None, prune_at
     L, R = A.shape
     lo, hi = box_lo - off, box_hi - off       # the same box in Z = A^T y
     on = A > 0
-    # y_l >= Z_r >= lo_r for every route r through l (all y <= 0)
-    y_min = np.max(np.where(on, lo[None, :], -np.inf), axis=1, initial=-np.inf)
-    y_min = np.where(np.isfinite(y_min), y_min, pb.z0)
+    y_min = _y_min(pb, lo)
 
     def neg(v):
         g, dg = env.value(A.T @ v[R:] + off)
@@ -334,21 +349,27 @@ def _solve_box(pb: _Problem, box_lo, box_hi, deadline=None, start=None, prune_at
         x = np.min(np.where(on, (d * (1 - np.exp(y)) / load)[:, None], np.inf), axis=0)
         starts.append(np.concatenate([np.log(np.maximum(x, 1e-12) * 0.9), y]))
     best = None
+    nearest = (np.inf, None)   # the least infeasible point, should none be feasible
 
     def attempt(v0):
-        nonlocal best
+        nonlocal best, nearest
         res = minimize(neg, v0, jac=True, method="SLSQP", bounds=bounds, constraints=cons,
                        options={"ftol": 1e-14, "maxiter": 1000})
         v = res.x
         if not np.all(np.isfinite(v)):
             return
         Z = A.T @ v[R:]
-        violation = max(float(np.max((A @ np.exp(v[:R]) + d * np.exp(v[R:]) - d) / d)),
-                        float(np.max(lo - Z)), float(np.max(Z - hi)))
-        if violation <= 1e-7 and (best is None or -res.fun > best[1]):
+        with np.errstate(over="ignore", invalid="ignore"):
+            violation = max(float(np.max((A @ np.exp(v[:R]) + d * np.exp(v[R:]) - d) / d)),
+                            float(np.max(lo - Z)), float(np.max(Z - hi)))
+        if not np.isfinite(violation):
+            return
+        if violation <= 1e-6 and (best is None or -res.fun > best[1]):
             best = (v, -res.fun)
+        if violation < nearest[0]:
+            nearest = (violation, v)
         # status 8 (no ascent direction left at ftol 1e-14) is convergence to rounding level
-        return (res.success or res.status == 8) and violation <= 1e-7
+        return (res.success or res.status == 8) and violation <= 1e-6
 
     for v0 in starts:
         if best is not None and late():
@@ -358,16 +379,20 @@ def _solve_box(pb: _Problem, box_lo, box_hi, deadline=None, start=None, prune_at
     if best is None:
         # the uniform starts can miss boxes narrowed on several routes: start from the
         # Werner parameters deepest inside the box (an LP), rates at 90 % of capacity
-        y = _box_centre(A, lo, hi, y_min)
+        y, empty = _box_centre(A, lo, hi, y_min)
+        if empty:
+            return None, -np.inf
         if y is not None:
             x = np.min(np.where(A > 0, (d * (1 - np.exp(y)) / load)[:, None], np.inf), axis=0)
             attempt(np.concatenate([np.log(np.maximum(x, 1e-12) * 0.9), y]))
-    if best is None:   # no start converged to a point of this box (it may be empty)
-        return None, -np.inf
-    v = best[0]
+    # the bound below holds at any point where f̂ is differentiable, feasible or not (f̂ is
+    # concave): without a feasible point the least infeasible one still bounds the box
+    v = best[0] if best is not None else nearest[1]
+    if v is None:   # no start reached a finite point: nothing proven
+        return None, np.inf
     f, grad = fhat(v)
     if not (np.isfinite(f) and np.all(np.isfinite(grad))):   # a route at E = 0: no usable point
-        return None, -np.inf
+        return None, np.inf
     c_u, c_y = grad[:R], grad[R:]
     const = f - float(grad @ v)
     # starting multipliers from stationarity, grad f̂ = J^T lam + B^T (mu_hi - mu_lo), over the
@@ -400,6 +425,28 @@ def _solve_box(pb: _Problem, box_lo, box_hi, deadline=None, start=None, prune_at
     return v, const + lowest[0]
 
 
+def _branching(pb: _Problem, lo, hi, v):
+    """(route, cut) to split a box at: the route whose envelope overestimates most (weighted) at
+    the box's point ``v``, cut there; for a box without a point (its local solve failed), at the
+    LP centre of the box, cut in the middle — the widest route if no envelope is loose there."""
+    R = len(pb.omega)
+    y = v[R:] if v is not None else _box_centre(pb.A, lo - pb.offset, hi - pb.offset,
+                                                _y_min(pb, lo - pb.offset))[0]
+    if y is not None:
+        Z = pb.A.T @ y + pb.offset
+        with np.errstate(invalid="ignore"):
+            excess = pb.omega * (Envelope(pb.utility, lo, hi, pb.zc).value(Z)[0] - log_utility(pb.utility, Z)[0])
+        excess = np.where(np.isfinite(excess), excess, 0.0)
+    if y is None or not np.any(excess > 0):
+        r = int(np.argmax(hi - lo))
+        return r, lo[r] + 0.5 * (hi[r] - lo[r])
+    r = int(np.argmax(excess))
+    width = hi[r] - lo[r]
+    if v is not None and lo[r] + 1e-3 * width < Z[r] < hi[r] - 1e-3 * width:
+        return r, Z[r]
+    return r, lo[r] + 0.5 * width
+
+
 def _better_incumbent(pb: _Problem, v, value):
     """(point, true value): ``v`` polished on the true objective when that improves it."""
     w = pb.repaired(pb.polished(v))
@@ -427,9 +474,8 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
     TIME_LIMIT (``time_limit``) with the incumbent and the largest bound of the boxes still
     open when ``time_limit_s`` expires (checked between boxes, and inside the root: if it
     expires before the root box is solved, the point is equal shares at F = 0.97 and the
-    bound ``Σ ω_r log min_{l ∈ r} d_l``); FEASIBLE (``node_limit``) after ``max_nodes`` boxes,
-    or (``stalled``) when a box whose local solve failed is the one left open; ERROR if the
-    root problem's local solve fails; INFEASIBLE when decoherence alone keeps a route below
+    bound ``Σ ω_r log min_{l ∈ r} d_l``); FEASIBLE (``node_limit``) after ``max_nodes`` boxes;
+    ERROR if the root problem's local solve fails; INFEASIBLE when decoherence alone keeps a route below
     the utility's threshold (without decoherence every route reaches positive utility with a
     small enough rate at a high enough fidelity).
 
@@ -476,17 +522,16 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
     best_v, best_f = v, pb.true_value(v[:R], v[R:])
     if time.perf_counter() <= deadline:
         best_v, best_f = _better_incumbent(pb, v, best_f)
-    heap = [(-ub, 0, lo0, hi0, v)]
+    # heap entries: (-bound, tie-break, lo, hi, point, start); a box whose local solve failed has
+    # point None, its parent's bound and the parent's point as a start for its children
+    heap = [(-ub, 0, lo0, hi0, v, v)]
     counter, nodes = 1, 1
     bound = best_f   # if every box gets pruned, nothing beats the incumbent
     termination = "converged"
     while heap:
-        neg_ub, _, lo, hi, v = heapq.heappop(heap)
+        neg_ub, _, lo, hi, v, start = heapq.heappop(heap)
         bound = -neg_ub   # best-first: the popped box has the largest bound still open
         if bound - best_f <= rel_gap * max(abs(best_f), abs(bound)):
-            break
-        if v is None:
-            termination = "stalled"     # an unsolved box: stop with the honest bound
             break
         if nodes >= max_nodes:
             termination = "node_limit"
@@ -494,30 +539,22 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
         if time.perf_counter() > deadline:
             termination = "time_limit"
             break
-        Z = pb.A.T @ v[R:] + pb.offset
-        overest = Envelope(pb.utility, lo, hi, pb.zc).value(Z)[0]
-        excess = pb.omega * (overest - log_utility(pb.utility, Z)[0])
-        r = int(np.argmax(excess))
-        width = hi[r] - lo[r]
-        cut = Z[r] if lo[r] + 1e-3 * width < Z[r] < hi[r] - 1e-3 * width else lo[r] + 0.5 * width
+        r, cut = _branching(pb, lo, hi, v)
         for a, b in ((lo[r], cut), (cut, hi[r])):
             clo, chi = lo.copy(), hi.copy()
             clo[r], chi[r] = a, b
-            cv, cub = _solve_box(pb, clo, chi, deadline, start=v,
-                                  prune_at=best_f + rel_gap * abs(best_f))
+            cv, cub = _solve_box(pb, clo, chi, deadline, start=start if v is None else v,
+                                 prune_at=best_f + rel_gap * abs(best_f))
             nodes += 1
-            if cv is None:
-                # unsolved box: keep it open with its parent's bound (dropping it would be unsound)
-                heapq.heappush(heap, (-bound, counter, clo, chi, None))
-                counter += 1
-                continue
-            fv_point = pb.repaired(cv)
-            fv = pb.true_value(fv_point[:R], fv_point[R:])
-            if fv > best_f:
-                best_v, best_f = _better_incumbent(pb, fv_point, fv)
+            if cv is not None:
+                fv_point = pb.repaired(cv)
+                fv = pb.true_value(fv_point[:R], fv_point[R:])
+                if fv > best_f:
+                    best_v, best_f = _better_incumbent(pb, fv_point, fv)
             if cub > best_f:
-                # a child's bound never exceeds its parent's (the parent's box contains it)
-                heapq.heappush(heap, (-min(cub, bound), counter, clo, chi, cv))
+                # a child's bound never exceeds its parent's (the parent's box contains it); an
+                # unsolved child (cub = +inf) keeps its parent's bound and is split in turn
+                heapq.heappush(heap, (-min(cub, bound), counter, clo, chi, cv, start if v is None else v))
                 counter += 1
     else:
         bound = best_f
