@@ -163,6 +163,7 @@ def test_worker_joining_during_the_wait_lets_the_sweep_finish(tmp_path, cluster)
 
     def replace():
         _kill(worker)
+        time.sleep(5)          # the loss is noticed (and said) before the new worker can join
         cluster.worker(address)
 
     status, err, _ = _run_until(cmd, tmp_path / "out" / JOURNAL, 2, replace, bound=60)
