@@ -378,9 +378,7 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("qnum: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the one place every other failure becomes exit 1
-        return _internal_error(exc, args.debug)
-    except MemoryError as exc:
+    except Exception as exc:  # noqa: BLE001 - the one place every other failure (MemoryError too) becomes exit 1
         return _internal_error(exc, args.debug)
 
 
