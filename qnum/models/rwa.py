@@ -76,6 +76,31 @@ def candidate_paths(net: OpticalNetwork, user: str, k: int = 3):
     return out[:k]
 
 
+def checked_requests(net: OpticalNetwork, requests) -> list:
+    """``requests`` as a list of ``(user_a, user_b)`` tuples, each naming two different users of ``net``.
+
+    Examples
+    --------
+    >>> from qnum.networks.optical import dser_network, network_from_dict
+    >>> net = network_from_dict(dser_network("WSS", "OS", n_pairs=2))
+    >>> checked_requests(net, [["u1", "u3"]])
+    [('u1', 'u3')]
+    >>> checked_requests(net, [("u1", "u1")])
+    Traceback (most recent call last):
+    ...
+    qnum.errors.ScenarioError: requests[0] = ['u1', 'u1']: a connection needs two different users
+    """
+    requests = [tuple(r) for r in requests]
+    users = set(net.users)
+    for i, (a, b) in enumerate(requests):
+        for u in (a, b):
+            if u not in users:
+                raise ScenarioError(f"requests[{i}]", u, "names an unknown user")
+        if a == b:
+            raise ScenarioError(f"requests[{i}]", [a, b], "a connection needs two different users")
+    return requests
+
+
 def path_loss_dB(loss: dict, offsets) -> float:
     """Mean loss (dB) of a path over the given offsets (qnum's rate convention)."""
     vals = [loss[o] for o in offsets]
@@ -336,15 +361,8 @@ class RWAModel:
         if isinstance(k_paths, bool) or not isinstance(k_paths, int) or k_paths < 1:
             raise ScenarioError("k_paths", k_paths, "must be an integer >= 1")
         self.net, self.physics, self.objective, self.k_paths = net, physics, objective, k_paths
-        users = set(net.users)
-        for i, (a, b) in enumerate(requests):
-            for u in (a, b):
-                if u not in users:
-                    raise ScenarioError(f"requests[{i}]", u, "names an unknown user")
-            if a == b:
-                raise ScenarioError(f"requests[{i}]", [a, b], "a connection needs two different users")
-        self.requests = [tuple(r) for r in requests]
-        self.paths = {u: candidate_paths(net, u, k_paths) for r in requests for u in r}
+        self.requests = checked_requests(net, requests)
+        self.paths = {u: candidate_paths(net, u, k_paths) for r in self.requests for u in r}
         K = net.n_pairs
         self.n_cap = K if n_cap is None else int(n_cap)
         if n_cap is None and self.paths:

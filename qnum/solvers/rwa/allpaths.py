@@ -47,7 +47,7 @@ import time
 import numpy as np
 
 from qnum.errors import LimitError, ScenarioError
-from qnum.models.rwa import allocation_key_rate, candidate_paths, objective_value
+from qnum.models.rwa import allocation_key_rate, candidate_paths, checked_requests, objective_value
 from qnum.networks.rwa import OBJECTIVES
 from qnum.physics.bbm92_cw import cw_key_rate_channels, optimal_channel_count
 from qnum.solution import Solution, Status
@@ -412,14 +412,7 @@ def solve_all_paths(net, requests, *, n_cap=None, physics=None, objective="total
     tol = 1e-6 if tol is None else float(tol)
     if objective not in OBJECTIVES:
         raise ScenarioError("objective", objective, "must be one of " + ", ".join(OBJECTIVES))
-    requests = [tuple(r) for r in requests]
-    users = set(net.users)
-    for i, (a, b) in enumerate(requests):
-        for u in (a, b):
-            if u not in users:
-                raise ScenarioError(f"requests[{i}]", u, "names an unknown user")
-        if a == b:
-            raise ScenarioError(f"requests[{i}]", [a, b], "a connection needs two different users")
+    requests = checked_requests(net, requests)
     paths = {u: candidate_paths(net, u, 10 ** 9) for r in requests for u in r}
     K = net.n_pairs
     if n_cap is None:
