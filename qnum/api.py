@@ -135,7 +135,7 @@ def simulate(scenario, policy, **options):
                               "or give your own (file.py:NAME, module:NAME, or a policy object)")
         checked = check_simulate_options(module.KIND, module.SIMULATE_OPTIONS, policy, True, options)
         return module.simulate(scenario, policy, **checked)
-    user = load_policy(policy) if isinstance(policy, str) else as_policy(policy)
+    user = resolve_policy(policy)
     checked = check_simulate_options(module.KIND, module.SIMULATE_OPTIONS, user.name, False, options)
     return module.simulate(scenario, user, **checked)
 

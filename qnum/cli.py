@@ -13,6 +13,7 @@ import math
 import sys
 
 from qnum.errors import InputError, OptionError
+from qnum.solution import finite_or_none
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,7 +29,7 @@ def _json_default(obj):
     if isinstance(obj, np.integer):
         return int(obj)
     if isinstance(obj, np.floating):
-        return _clean_float(float(obj))
+        return finite_or_none(float(obj))
     if isinstance(obj, np.ndarray):
         return obj.tolist()
     if hasattr(obj, "value"):
@@ -36,16 +37,13 @@ def _json_default(obj):
     raise TypeError(f"not JSON serializable: {type(obj).__name__}")
 
 
-def _clean_float(x: float):
-    return x if math.isfinite(x) else None
-
 
 def _clean(obj):
     """Replace non-finite floats by None and tuple keys by strings so the output is strict JSON."""
     import numpy as np
 
     if isinstance(obj, float):
-        return _clean_float(obj)
+        return finite_or_none(obj)
     if isinstance(obj, dict):
         return {(k if isinstance(k, str) else "-".join(map(str, k)) if isinstance(k, tuple) else str(k)): _clean(v)
                 for k, v in obj.items()}
@@ -54,7 +52,7 @@ def _clean(obj):
     if isinstance(obj, np.ndarray):
         return _clean(obj.tolist())
     if isinstance(obj, np.floating):
-        return _clean_float(float(obj))
+        return finite_or_none(float(obj))
     if isinstance(obj, np.integer):
         return int(obj)
     return obj

@@ -123,10 +123,10 @@ class Solution:
             "kind": self.family or None,
             "status": Status(self.status).value,
             "termination": self.termination,
-            "objective": _finite(self.objective),
-            "bound": _finite(self.bound),
-            "gap": _finite(self.gap),
-            "relative_gap": _finite(self.relative_gap),
+            "objective": finite_or_none(self.objective),
+            "bound": finite_or_none(self.bound),
+            "gap": finite_or_none(self.gap),
+            "relative_gap": finite_or_none(self.relative_gap),
             "solver": self.solver,
             "seconds": self.seconds,
             "message": self.message,
@@ -158,7 +158,14 @@ def relative_gap(objective: float, bound: float) -> float:
     return abs(bound - objective) / scale
 
 
-def _finite(x):
+def finite_or_none(x):
+    """``float(x)``, or None for None and non-finite numbers (the JSON form of every reported number).
+
+    Examples
+    --------
+    >>> finite_or_none(2), finite_or_none(float("inf")), finite_or_none(None)
+    (2.0, None, None)
+    """
     if x is None:
         return None
     x = float(x)

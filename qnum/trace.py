@@ -8,11 +8,12 @@ user's own policies alike; a static baseline (a design computed once) is a one-p
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from qnum.solution import finite_or_none
 
 #: the time axes a trace can have
 TIME_AXES = ("slot", "iteration", "event", "design")
@@ -122,8 +123,8 @@ class Trace:
     def to_dict(self) -> dict:
         """Summary as plain JSON (the family's ``trace_json`` adds its labelled final point)."""
         return {"kind": self.family, "policy": self.policy, "status": self.status, "time_axis": self.time_axis,
-                "steps": int(self.times[-1]), "objective": _finite(self.final_objective),
-                "feasible": bool(self.feasible), "violation": _finite(self.violation),
+                "steps": int(self.times[-1]), "objective": finite_or_none(self.final_objective),
+                "feasible": bool(self.feasible), "violation": finite_or_none(self.violation),
                 "seconds": self.seconds, "message": self.message}
 
     def to_frame(self):
@@ -152,10 +153,3 @@ def _label(label) -> str:
     if isinstance(label, tuple):
         return "-".join(str(x) for x in label)
     return str(label)
-
-
-def _finite(x):
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None

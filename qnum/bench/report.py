@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qnum.errors import OptionError
-from qnum.solution import Status
+from qnum.solution import Status, finite_or_none
 
 
 @dataclass(frozen=True)
@@ -107,11 +107,11 @@ class Report:
         """Plain-JSON summary: ``optimum``, ``online``, ``gap``, ``relative_gap``, ``distance``,
         ``time_to_relative_gap`` per threshold, feasibility."""
         return {"kind": self.family, "policy": self.policy, "time_axis": self.time_axis,
-                "optimum": _finite(self.optimum), "bound": _finite(self.bound),
-                "optimum_status": self.optimum_status, "online": _finite(self.final_objective),
-                "gap": _finite(self.final_gap), "relative_gap": _finite(self.final_relative_gap),
-                "distance": _finite(self.final_distance), "feasible": bool(self.feasible),
-                "violation": _finite(self.violation), "steps": int(self.times[-1]),
+                "optimum": finite_or_none(self.optimum), "bound": finite_or_none(self.bound),
+                "optimum_status": self.optimum_status, "online": finite_or_none(self.final_objective),
+                "gap": finite_or_none(self.final_gap), "relative_gap": finite_or_none(self.final_relative_gap),
+                "distance": finite_or_none(self.final_distance), "feasible": bool(self.feasible),
+                "violation": finite_or_none(self.violation), "steps": int(self.times[-1]),
                 "time_to_relative_gap": {f"{t:g}": self.time_to(t) for t in thresholds}}
 
     def to_frame(self):
@@ -217,13 +217,6 @@ def _distance(history, labels, optimal) -> np.ndarray | None:
         return None
     norm = float(np.linalg.norm(target))
     return np.linalg.norm(history - target[None, :], axis=1) / (norm if norm > 0 else 1.0)
-
-
-def _finite(x):
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 def _demo() -> Report:

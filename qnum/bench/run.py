@@ -8,12 +8,12 @@ family's objective — and ``relative_gap_to_optimum`` divides it by ``|optimum|
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 
 from qnum.bench.report import compare
 from qnum.bench.table import bench_row
+from qnum.solution import finite_or_none
 
 
 def run_bench(plugins, solve, simulate, *, slots: int = 100_000, seed: int = 1, out=None, progress=False) -> list:
@@ -39,8 +39,8 @@ def run_bench(plugins, solve, simulate, *, slots: int = 100_000, seed: int = 1, 
                 report = compare(trace, opt)
                 reports.append(report)
                 rows.append(bench_row(kind, name, policy, trace.status, objective=trace.final_objective,
-                                      gap_to_optimum=_num(report.final_gap),
-                                      relative_gap_to_optimum=_num(report.final_relative_gap),
+                                      gap_to_optimum=finite_or_none(report.final_gap),
+                                      relative_gap_to_optimum=finite_or_none(report.final_relative_gap),
                                       seconds=trace.seconds, distance=report.final_distance,
                                       violation=trace.violation, **_metrics(plugin, scenario, trace)))
             if out and reports:
@@ -55,20 +55,13 @@ def _solution_row(plugin, scenario, name, method, sol, opt) -> dict:
         gap = opt.objective - sol.objective
         relative = gap / abs(opt.objective) if opt.objective else gap
     return bench_row(plugin.KIND, name, method, sol.status, objective=sol.objective, bound=sol.bound,
-                     gap_to_optimum=_num(gap), relative_gap_to_optimum=_num(relative), seconds=sol.seconds,
-                     solver=sol.solver, **_metrics(plugin, scenario, sol))
+                     gap_to_optimum=finite_or_none(gap), relative_gap_to_optimum=finite_or_none(relative),
+                     seconds=sol.seconds, solver=sol.solver, **_metrics(plugin, scenario, sol))
 
 
 def _metrics(plugin, scenario, result) -> dict:
     extra = getattr(plugin, "bench_metrics", None)
     return dict(extra(scenario, result)) if extra is not None else {}
-
-
-def _num(x):
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 def _plot(reports, path) -> None:

@@ -21,6 +21,7 @@ import time
 import traceback
 
 from qnum.errors import ScenarioError
+from qnum.solution import finite_or_none
 from qnum.sweep.spec import build_scenario, option_parameters
 
 #: environment variables that cap solver / BLAS threads in worker processes
@@ -151,8 +152,8 @@ def execute_run(run: dict, time_limit=None) -> dict:
             metrics = {f"solve_{k}": v for k, v in _numbers(sol_json, keys).items()}
             metrics.update({f"simulate_{k}": v for k, v in _numbers(sim_json, keys).items()})
             report = compare(trace, sol)
-            metrics["gap"] = _finite(report.final_gap)
-            metrics["relative_gap"] = _finite(report.final_relative_gap)
+            metrics["gap"] = finite_or_none(report.final_gap)
+            metrics["relative_gap"] = finite_or_none(report.final_relative_gap)
             row["metrics"] = metrics
     except RunTimeout as exc:
         row["status"], row["error"] = "timeout", str(exc)
@@ -164,11 +165,6 @@ def execute_run(run: dict, time_limit=None) -> dict:
             row["error"] += f" (at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno})"
     row["wall_s"] = time.perf_counter() - start
     return row
-
-
-def _finite(x):
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 def limit_threads() -> None:
