@@ -274,6 +274,25 @@ def solve_separable(a, weights, capacity: int, alpha: float, *, tol: float = 1e-
     return SeparableResult(y_full, f, bnd, prices_true, total_iterations, converged, message)
 
 
+def _certificate_check(comp, f_now, dual_gap, grad_scale, tol, check_below, certify, free, y, lam_full):
+    """When to certify the full problem, and whether to stop: ``(stop message or None, next check_below)``.
+
+    The full-problem certificate costs a sort of all M × S prices, so it runs only once the
+    complementarity gap ``comp`` is below ``check_below · tol · |f|``, and then again only after
+    ``comp`` has shrunk by another factor of 4. Both engines share this rule.
+    """
+    if comp > check_below * tol * abs(f_now):
+        return None, check_below
+    gap, allowed = certify(np.where(free, y, 0.0), lam_full)
+    if gap <= allowed:
+        return "certified gap below tolerance", check_below
+    # The candidate problem is solved far past what the full problem's bound allows: the
+    # missing gap is in states outside the candidates.
+    if comp <= 1e-3 * tol * abs(f_now) or (comp <= 0.01 * gap and dual_gap <= 1e-3 * grad_scale):
+        return "candidate states do not hold the optimum", check_below
+    return None, comp / (4.0 * tol * abs(f_now))
+
+
 def _cheapest_states(usable, prices, k):
     """Each pair's k states with the lowest price per unit rate ``λ_c / a_ce`` (M, k)."""
     M, S = usable.shape
@@ -404,19 +423,11 @@ def _interior_point(a_red, idx, w, capacity, alpha, fixed_rate, bidx, S, tol, ma
         grad_scale = float(np.abs(lam).max()) + 1e-300
         # -- certificate (of the full problem) ----------------------------------------
         f_now = float(np.sum(w * utility(r, alpha)))
-        if comp <= check_below * tol * abs(f_now):
-            gap, allowed = certify(np.where(free, y, 0.0), lam_full)
-            if gap <= allowed:
-                message = "certified gap below tolerance"
-                break
-            # The candidate problem is solved far past what the full problem's bound
-            # allows: the missing gap is in states outside the candidates.
-            if comp <= 1e-3 * tol * abs(f_now) or (comp <= 0.01 * gap and dual_gap <= 1e-3 * grad_scale):
-                message = "candidate states do not hold the optimum"
-                break
-            # The full-problem certificate costs a sort of all M x S prices: try again
-            # only once the complementarity gap has shrunk by another factor of 4.
-            check_below = comp / (4.0 * tol * abs(f_now))
+        stop, check_below = _certificate_check(comp, f_now, dual_gap, grad_scale, tol, check_below,
+                                               certify, free, y, lam_full)
+        if stop:
+            message = stop
+            break
         if time_limit is not None and time.perf_counter() - start > time_limit:
             message = "time limit"
             break
@@ -513,17 +524,11 @@ def _interior_point_compiled(a_red, idx, w, capacity, alpha, fixed_rate, bidx, S
         mu = comp / m
         grad_scale = float(np.abs(lam).max()) + 1e-300
         # -- certificate (of the full problem) ----------------------------------------
-        if comp <= check_below * tol * abs(f_now):
-            gap, allowed = certify(np.where(free, y, 0.0), lam_full)
-            if gap <= allowed:
-                message = "certified gap below tolerance"
-                break
-            # The candidate problem is solved far past what the full problem's bound
-            # allows: the missing gap is in states outside the candidates.
-            if comp <= 1e-3 * tol * abs(f_now) or (comp <= 0.01 * gap and dual_gap <= 1e-3 * grad_scale):
-                message = "candidate states do not hold the optimum"
-                break
-            check_below = comp / (4.0 * tol * abs(f_now))
+        stop, check_below = _certificate_check(comp, f_now, dual_gap, grad_scale, tol, check_below,
+                                               certify, free, y, lam_full)
+        if stop:
+            message = stop
+            break
         if time_limit is not None and time.perf_counter() - start > time_limit:
             message = "time limit"
             break
