@@ -38,6 +38,12 @@ def _utility(sc: RepeaterScenario, rates, w_link):
         return float(sc.weights @ (np.log(rates) + g))
 
 
+def _fixed_links(sc: RepeaterScenario, link_fidelity):
+    """(link Werner parameter, incidence, rate capacity d_l (1 − w) per link) at a fixed link fidelity."""
+    w = float(werner_from_fidelity(link_fidelity))
+    return w, sc.incidence, sc.capacity_scale * (1.0 - w)
+
+
 def fixed_fidelity_equal_shares(sc: RepeaterScenario, link_fidelity=DEFAULT_LINK_FIDELITY):
     """Equal rate shares at a fixed link fidelity.
 
@@ -48,8 +54,7 @@ def fixed_fidelity_equal_shares(sc: RepeaterScenario, link_fidelity=DEFAULT_LINK
     >>> round(float(x[0]), 2)
     28.65
     """
-    w = float(werner_from_fidelity(link_fidelity))
-    A, cap = sc.incidence, sc.capacity_scale * (1.0 - w)
+    w, A, cap = _fixed_links(sc, link_fidelity)
     share = cap / np.maximum(A.sum(axis=1), 1.0)
     rates = np.min(np.where(A > 0, share[:, None], np.inf), axis=0)
     return _utility(sc, rates, w), rates
@@ -65,8 +70,7 @@ def rate_only_num(sc: RepeaterScenario, link_fidelity=DEFAULT_LINK_FIDELITY):
     >>> round(float(x[0]), 2)
     28.65
     """
-    w = float(werner_from_fidelity(link_fidelity))
-    A, cap = sc.incidence, sc.capacity_scale * (1.0 - w)
+    w, A, cap = _fixed_links(sc, link_fidelity)
     x = cp.Variable(len(sc.routes))
     prob = cp.Problem(cp.Maximize(sc.weights @ cp.log(x)), [A @ x <= cap])
     solve_problem(prob, linear=False)
