@@ -169,8 +169,10 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print a JSON list of rows on stdout")
     bench.add_argument("--out", default="qnum-bench", help="directory for plots (default ./qnum-bench)")
     bench.add_argument("--no-plots", action="store_true", help="do not write plots")
-    bench.add_argument("--slots", default="100000", help="slots of slotted online runs (default 100000)")
-    bench.add_argument("--seed", default="1", help="random seed (default 1)")
+    bench.add_argument("--slots", default=None, help="slots of slotted online runs (default 100000; kinds "
+                       "whose bench runs take slots only)")
+    bench.add_argument("--seed", default=None, help="seed of random online runs (default 1; kinds whose bench "
+                       "runs take a seed only)")
     _add_sweep_parsers(sub)
     return parser
 
@@ -294,10 +296,13 @@ def _cmd_bench(args) -> list[dict]:
     from qnum.families import family
 
     plugins = [family(k) for k in (args.families or _kinds())]   # every name checked before any run
-    slots = _number("--slots", args.slots, "int")
-    seed = _number("--seed", args.seed, "int")
+    slots = _number("--slots", args.slots or "100000", "int")
+    seed = _number("--seed", args.seed or "1", "int")
     if slots < 1:
         raise OptionError("--slots", slots, "must be an integer >= 1")
+    for flag, key, given in (("--slots", "slots", args.slots), ("--seed", "seed", args.seed)):
+        if given is not None and not any(key in p.BENCH_SIMULATE_OPTIONS(slots, seed) for p in plugins):
+            raise OptionError(flag, given, f"no bench run of kind {', '.join(p.KIND for p in plugins)} takes it")
     out = None if args.no_plots else args.out
     rows = run_bench(plugins, solve, simulate, slots=slots, seed=seed, out=out, progress=not args.json)
     if not args.json:

@@ -169,3 +169,9 @@ def test_json_stdout_is_one_json_document_even_when_a_solver_prints_a_banner(nam
     proc = subprocess.run([sys.executable, "-m", "qnum", "solve", str(path), "--json"], capture_output=True,
                           text=True, check=True)
     assert json.loads(proc.stdout)["status"] == "optimal"
+
+
+def test_bench_refuses_slots_and_seed_where_no_run_takes_them(capsys):
+    code, out, err = run(capsys, "bench", "rwa", "--slots", "5000", "--no-plots")
+    assert code == 2 and out == "" and err.strip() == "qnum: error: --slots = '5000': no bench run of kind rwa takes it"
+    assert run(capsys, "bench", "mqce", "qnum", "--seed", "3", "--no-plots")[0] == 2
