@@ -141,7 +141,7 @@ def simulate(scenario, policy, **options):
 
 
 def resolve_policy(policy):
-    """A built-in name unchanged, or the user's policy loaded / normalized (for the CLI)."""
+    """A built-in name unchanged, or the user's policy loaded (``file.py:NAME``, ``module:NAME``) or normalized."""
     if isinstance(policy, UserPolicy) or (isinstance(policy, str) and not is_policy_spec(policy)):
         return policy
     return load_policy(policy) if isinstance(policy, str) else as_policy(policy)
