@@ -200,6 +200,22 @@ def predictor(a, col, y, zl, zu, lam, dlam, gain, root_curv, q, dy):
     return out[0], out[1], out[2:]
 
 
+@njit(inline="always", **_JIT)
+def _corrector_terms(yv, lo, up, d, gain_a, lam_c, tau):
+    """One entry's corrector terms from the predictor step ``d``: ``1/y``, ``1/(1−y)``, the
+    second-order complementarity residuals (divided forms use them), the dual residual and the
+    diagonal ``(zl/y + zu/(1−y))⁻¹`` — shared by passes C and D."""
+    y1 = 1.0 - yv
+    iy = 1.0 / yv
+    iy1 = 1.0 / y1
+    dlo = -lo - lo * d * iy
+    dup = -up + up * d * iy1
+    rlo = yv * lo - tau + d * dlo
+    rup = y1 * up - tau - d * dup
+    rd = -gain_a - lo + up + lam_c
+    return iy, iy1, rlo, rup, rd, 1.0 / (lo * iy + up * iy1)
+
+
 @njit(**_JIT)
 def _corrector_rhs_rows(a, col, y, zl, zu, lam, gain, root_curv, q, dy, tau, lo_row, hi_row, rhs):
     """:func:`corrector_rhs` on pairs ``lo_row:hi_row``, summed into ``rhs``."""
@@ -214,20 +230,9 @@ def _corrector_rhs_rows(a, col, y, zl, zu, lam, gain, root_curv, q, dy, tau, lo_
             c = col[i, j]
             if c < 0:
                 continue
-            yv = y[i, j]
-            y1 = 1.0 - yv
-            lo = zl[i, j]
-            up = zu[i, j]
-            iy = 1.0 / yv
-            iy1 = 1.0 / y1
-            d = dy[i, j]
-            dlo = -lo - lo * d * iy
-            dup = -up + up * d * iy1
-            rlo = yv * lo - tau + d * dlo
-            rup = y1 * up - tau - d * dup
-            rd = -g_i * a[i, j] - lo + up + lam[c]
+            iy, iy1, rlo, rup, rd, dinv = _corrector_terms(y[i, j], zl[i, j], zu[i, j], dy[i, j], g_i * a[i, j],
+                                                           lam[c], tau)
             g = -rd - rlo * iy + rup * iy1
-            dinv = 1.0 / (lo * iy + up * iy1)
             gbuf[j] = g
             dbuf[j] = dinv
             zg += dinv * s * a[i, j] * g
@@ -268,20 +273,9 @@ def _corrector_rows(a, col, y, zl, zu, lam, dlam, gain, root_curv, q, rate, tau,
             c = col[i, j]
             if c < 0:
                 continue
-            yv = y[i, j]
-            y1 = 1.0 - yv
-            lo = zl[i, j]
-            up = zu[i, j]
-            iy = 1.0 / yv
-            iy1 = 1.0 / y1
-            d = dy[i, j]
-            dlo = -lo - lo * d * iy
-            dup = -up + up * d * iy1
-            rlo = yv * lo - tau + d * dlo
-            rup = y1 * up - tau - d * dup
-            rd = -g_i * a[i, j] - lo + up + lam[c]
+            iy, iy1, rlo, rup, rd, dinv = _corrector_terms(y[i, j], zl[i, j], zu[i, j], dy[i, j], g_i * a[i, j],
+                                                           lam[c], tau)
             v = -rd - rlo * iy + rup * iy1 - dlam[c]
-            dinv = 1.0 / (lo * iy + up * iy1)
             gbuf[j] = v
             rlobuf[j] = rlo * iy
             rupbuf[j] = rup * iy1
