@@ -108,7 +108,8 @@ def test_bench_instances_and_metrics():
     opt = qnum.solve(sc)
     assert opt.status == "optimal"
     best = bench_metrics(sc, opt)
-    assert set(best) == {"served", "total_key_rate", "jain"}
+    assert set(best) == {"served", "total_key_rate", "channel_pairs", "jain"}
+    assert best["channel_pairs"] == sum(len(e["channel_pairs"]) for e in opt.values["allocation"].values())
     for policy in BENCH_POLICIES:
         row = bench_metrics(sc, qnum.simulate(sc, policy))
         assert row["served"] <= best["served"]  # the ILP maximizes served first

@@ -58,6 +58,7 @@ from qnum.networks.optical import DSER_CASES, OpticalNetwork, dser_mesh_network
 from qnum.networks.rwa import RWAScenario, dser_sequence, random_events
 from qnum.options import Method, Option, Policy, check_simulate_options
 from qnum.solution import Solution, Status
+from qnum.solvers.rwa.milp import DEFAULT_SOLVER, EXPORT_OPTION, SOLVER_OPTION
 from qnum.trace import Trace
 
 KIND = "rwa"
@@ -75,17 +76,21 @@ OBJECTIVE = ("Lexicographic: the most requests served among those active after t
 
 _K_PATHS = Option("k_paths", "int", "candidate paths per user kept by the k-paths heuristic", default=3, minimum=1)
 _ALL_PATHS = ("lexicographic optimum over every path of the network (qnum.solvers.rwa.allpaths: arc formulation "
-              "with channel indices, Pyomo + HiGHS; key rates of the allocated channel pairs enumerated exactly, "
-              "paths listed lazily until the bound is met); tol = HiGHS mip_rel_gap and the stopping gap, "
-              "time_limit = seconds for all solves")
+              "with channel indices, Pyomo + a MIP solver, HiGHS by default; key rates of the allocated channel "
+              "pairs enumerated exactly, paths listed lazily until the bound is met); tol = the solver's relative "
+              "MIP gap and the stopping gap, time_limit = seconds for all solves; solver = a Pyomo solver name, "
+              "export = write the models to a .mps / .lp file")
 
 METHODS = {
-    "auto": Method("picks all-paths: " + _ALL_PATHS, honours=("tol", "time_limit"), certified=True),
-    "all-paths": Method(_ALL_PATHS, honours=("tol", "time_limit"), certified=True),
+    "auto": Method("picks all-paths: " + _ALL_PATHS, honours=("tol", "time_limit"), certified=True,
+                   solver_options=(SOLVER_OPTION, EXPORT_OPTION)),
+    "all-paths": Method(_ALL_PATHS, honours=("tol", "time_limit"), certified=True,
+                        solver_options=(SOLVER_OPTION, EXPORT_OPTION)),
     "k-paths": Method("heuristic: the path-formulation ILP over the k_paths lowest-loss candidate paths per user "
-                      "(Pyomo, HiGHS), rated by the table of each path's mean loss; the returned allocation is "
-                      "re-rated exactly and no bound is reported (it proves nothing for the whole network)",
-                      honours=("tol", "time_limit"), certified=False, solver_options=(_K_PATHS,)),
+                      "(Pyomo, HiGHS by default), rated by the table of each path's mean loss; the returned allocation "
+                      "is re-rated exactly and no bound is reported (it proves nothing for the whole network)",
+                      honours=("tol", "time_limit"), certified=False,
+                      solver_options=(_K_PATHS, SOLVER_OPTION, EXPORT_OPTION)),
 }
 
 POLICIES = {
@@ -189,7 +194,8 @@ class RWAObservation:
 
 # ----------------------------------------------------------------------------- solve
 def solve(scenario: RWAScenario, method: str = "auto", *, tol: float | None = None,
-          time_limit: float | None = None, k_paths: int = 3) -> Solution:
+          time_limit: float | None = None, k_paths: int = 3, solver: str = DEFAULT_SOLVER,
+          export: str | None = None) -> Solution:
     """Lexicographic RWA optimum on the requests active after the last event.
 
     ``auto`` and ``all-paths`` run :func:`qnum.solvers.rwa.allpaths.solve_all_paths` (a bound
@@ -197,7 +203,10 @@ def solve(scenario: RWAScenario, method: str = "auto", *, tol: float | None = No
     candidate paths per user, a labelled heuristic (status ``feasible``, no bound).
     ``values``: ``key_rates`` {(a, b): bit/s} (every active request, 0 when unserved, computed
     by :func:`qnum.models.rwa.allocation_key_rate` from the allocation), ``allocation``
-    {(a, b): {"path_a", "path_b", "channel_pairs"}} and ``served``.
+    {(a, b): {"path_a", "path_b", "channel_pairs"}} and ``served``. ``solver`` is a Pyomo MIP
+    solver name (an installed one: :func:`qnum.solvers.rwa.milp.check_solver`); ``export`` a
+    path ending .mps or .lp where the stage-1 model is written (the stage-2 model beside it as
+    NAME.stage2.EXT) before it is solved.
 
     Examples
     --------
@@ -212,20 +221,24 @@ def solve(scenario: RWAScenario, method: str = "auto", *, tol: float | None = No
     """
     if method == "k-paths":
         from qnum.models.rwa import RWAModel
+        from qnum.solvers.rwa.milp import check_export, check_solver
 
-        sol = RWAModel(scenario, k_paths=k_paths).solve(tol=tol, time_limit=time_limit)
+        check_solver(solver)   # before the model is built
+        if export is not None:
+            check_export(export)
+        sol = RWAModel(scenario, k_paths=k_paths).solve(tol=tol, time_limit=time_limit, solver=solver, export=export)
         if sol.status in (Status.OPTIMAL, Status.FEASIBLE):
             sol.status, sol.termination = Status.FEASIBLE, "no_bound"
         sol.bound = None
         sol.message = f"heuristic over the {k_paths} lowest-loss candidate paths per user; no bound. " + sol.message
-        sol.solver = f"k-paths (highs, k_paths={k_paths})"
+        sol.solver = f"k-paths ({solver}, k_paths={k_paths})"
     else:
         from qnum.solvers.rwa.allpaths import solve_all_paths
 
         sol = solve_all_paths(scenario.net, scenario.active_requests(), n_cap=scenario.n_cap,
                               physics=dict(scenario.physics), objective=scenario.objective, tol=tol,
-                              time_limit=time_limit)
-        sol.solver = "all-paths (highs)"
+                              time_limit=time_limit, solver=solver, export=export)
+        sol.solver = f"all-paths ({solver})"
     sol.family = KIND
     return sol
 
@@ -568,19 +581,23 @@ def validate_point(scenario: RWAScenario, point: dict) -> tuple:
 
 
 def bench_metrics(scenario: RWAScenario, result) -> dict:
-    """``served``, ``total_key_rate`` and ``jain`` of a Solution's or a Trace's final allocation.
+    """``served`` (connections), ``total_key_rate`` (bit/s), ``channel_pairs`` (held in all) and
+    ``jain`` of a Solution's or a Trace's final allocation: with the ``dser`` and ``frfs`` rows
+    of each ``dser-case*`` instance, the structure of the DSER paper's Table 3 (connections and
+    key rate per case, DSER against Li et al.'s FRFS).
 
     Examples
     --------
     >>> import qnum
     >>> sc = qnum.load_scenario(qnum.data_path("rwa/dser-wss-os.json"))
-    >>> sorted(bench_metrics(sc, qnum.simulate(sc, "dser")))
-    ['jain', 'served', 'total_key_rate']
+    >>> m = bench_metrics(sc, qnum.simulate(sc, "frfs"))
+    >>> sorted(m), m["channel_pairs"] == m["served"]      # FRFS: one preset pair per connection
+    (['channel_pairs', 'jain', 'served', 'total_key_rate'], True)
     """
     point = result.final if isinstance(result, Trace) else result.values
     rates, alloc = point.get("key_rates", {}), point.get("allocation", {})
     return {"served": len(alloc), "total_key_rate": float(sum(rates[u] for u in alloc)),
-            "jain": jain(rates.values())}
+            "channel_pairs": sum(len(e["channel_pairs"]) for e in alloc.values()), "jain": jain(rates.values())}
 
 
 def _sweep_dser(first: str = "WSS", forwarding: str = "OS", n_pairs: int = 8, requests: int = 6,

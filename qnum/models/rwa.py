@@ -77,7 +77,10 @@ def candidate_paths(net: OpticalNetwork, user: str, k: int = 3):
 
 
 def checked_requests(net: OpticalNetwork, requests) -> list:
-    """``requests`` as a list of ``(user_a, user_b)`` tuples, each naming two different users of ``net``.
+    """``requests`` as a list of ``(user_a, user_b)`` tuples, each naming two different users of ``net``,
+    no user pair twice in either order (a connection is an unordered user pair: both users'
+    detectors would see both connections' channels, so two connections between the same users
+    are not independent; qnum's rule).
 
     Examples
     --------
@@ -89,15 +92,24 @@ def checked_requests(net: OpticalNetwork, requests) -> list:
     Traceback (most recent call last):
     ...
     qnum.errors.ScenarioError: requests[0] = ['u1', 'u1']: a connection needs two different users
+    >>> checked_requests(net, [("u1", "u3"), ("u3", "u1")])
+    Traceback (most recent call last):
+    ...
+    qnum.errors.ScenarioError: requests[1] = ['u3', 'u1']: the same user pair as requests[0] (a connection is ...
     """
     requests = [tuple(r) for r in requests]
-    users = set(net.users)
+    users, seen = set(net.users), {}
     for i, (a, b) in enumerate(requests):
         for u in (a, b):
             if u not in users:
                 raise ScenarioError(f"requests[{i}]", u, "names an unknown user")
         if a == b:
             raise ScenarioError(f"requests[{i}]", [a, b], "a connection needs two different users")
+        pair = frozenset((a, b))
+        if pair in seen:
+            raise ScenarioError(f"requests[{i}]", [a, b], f"the same user pair as requests[{seen[pair]}] "
+                                "(a connection is an unordered user pair)")
+        seen[pair] = i
     return requests
 
 
@@ -545,7 +557,7 @@ class RWAModel:
                 m.c[x].unfix()
 
     def solve(self, *, tol: float | None = None, time_limit: float | None = None,
-              objective: str | None = None) -> Solution:
+              objective: str | None = None, solver: str = "appsi_highs", export: str | None = None) -> Solution:
         """Lexicographic solve: max served, then, with served fixed, the stage-2 objective.
 
         Parameters
@@ -559,6 +571,11 @@ class RWAModel:
         objective : {"total", "proportional", "maxmin"}, optional
             Stage 2 (default: the scenario's). The Solution's objective and bound are in
             its units (:func:`objective_value`).
+        solver : str
+            Pyomo MIP solver name (:mod:`qnum.solvers.rwa.milp`; checked before solving).
+        export : str, optional
+            Path ending .mps or .lp: the stage-1 model is written there, the stage-2 model
+            beside it as NAME.stage2.EXT; the solve still runs.
 
         Returns
         -------
@@ -574,40 +591,46 @@ class RWAModel:
         :func:`qnum.solvers.rwa.allpaths.solve_all_paths`.
         """
         import pyomo.environ as pyo
-        from pyomo.contrib.appsi.base import TerminationCondition as TC
-        from pyomo.contrib.appsi.solvers import Highs
+
+        from qnum.solvers.rwa.milp import check_export, check_solver, export_model, mip_solve
 
         m, t0 = self.model, time.perf_counter()
         objective = self.objective if objective is None else objective
         if objective not in OBJECTIVES:
             raise ScenarioError("objective", objective, "must be one of " + ", ".join(OBJECTIVES))
+        check_solver(solver)
+        if export is not None:
+            check_export(export)
         note = (f"optimum over the {self.k_paths} lowest-loss candidate paths per user; not yet certified over "
                 "all paths")
 
         def done(status, value, bound, point, termination, extra=""):
             values = {"key_rates": {}, "allocation": {}, "served": 0} if point is None else dict(point)
-            return Solution(status, value, bound, values, "highs", time.perf_counter() - t0,
+            return Solution(status, value, bound, values, solver, time.perf_counter() - t0,
                             f"{note}{'; ' + extra if extra else ''}", termination=termination)
 
         if not self.requests:
             return done(Status.OPTIMAL, 0.0, 0.0, None, "converged")
-        opt = Highs()
-        opt.config.load_solution = False
-        opt.config.mip_gap = 1e-6 if tol is None else float(tol)
-        if time_limit is not None:
-            opt.config.time_limit = float(time_limit)
-        res = opt.solve(m)
-        tc = res.termination_condition
+        gap = 1e-6 if tol is None else float(tol)
+
+        def time_left():
+            return None if time_limit is None else float(time_limit) - (time.perf_counter() - t0)
+
+        if export is not None:
+            export_model(m, export, 1)
+        res = mip_solve(m, solver, tol=gap, time_left=time_left())
+        tc = res.termination
         if res.best_feasible_objective is None:
-            if tc == TC.maxTimeLimit:
+            if tc == "time_limit":
                 return done(Status.TIME_LIMIT, None, None, None, "time_limit", "no point found in stage 1")
-            return done(Status.ERROR, None, None, None, "solver_error", f"HiGHS stage 1: {tc}")
-        res.solution_loader.load_vars()
+            return done(Status.ERROR, None, None, None, "solver_error", f"{solver} stage 1: {tc}")
+        res.load_vars()
         first = self._read_point()
-        if tc != TC.optimal:
-            first["served_bound"] = int(math.floor(res.best_objective_bound + 1e-6))
-            status, term = (Status.TIME_LIMIT, "time_limit") if tc == TC.maxTimeLimit else \
-                (Status.FEASIBLE, "iteration_limit" if tc == TC.maxIterations else "stalled")
+        if tc != "optimal":
+            if res.best_objective_bound is not None:
+                first["served_bound"] = int(math.floor(res.best_objective_bound + 1e-6))
+            status, term = (Status.TIME_LIMIT, "time_limit") if tc == "time_limit" else \
+                (Status.FEASIBLE, "iteration_limit" if tc == "iteration_limit" else "stalled")
             return done(status, _value(objective, first), None, first, term,
                         f"stage 1 stopped ({tc}): served not proven maximal, no stage-2 bound")
         served = round(res.best_feasible_objective)
@@ -615,36 +638,37 @@ class RWAModel:
         m.obj_served.deactivate()
         stage2, unit = self._second_stage(objective)
         stage2.activate()
-        if time_limit is not None:
-            opt.config.time_limit = max(float(time_limit) - (time.perf_counter() - t0), 0.01)
-        res = opt.solve(m)
+        if export is not None:
+            export_model(m, export, 2)
+        remaining = time_left()
+        res = mip_solve(m, solver, tol=gap, time_left=None if remaining is None else max(remaining, 0.01))
         m.del_component(m.fix_served)
         stage2.deactivate()
         m.obj_served.activate()
-        tc = res.termination_condition
+        tc = res.termination
         bound = res.best_objective_bound
-        bound = bound * unit if bound is not None and math.isfinite(bound) else None
+        bound = bound * unit if bound is not None else None
         if res.best_feasible_objective is None:
             self._drop_second_stage()
-            if tc == TC.infeasible:   # only possible for "proportional": zero-rate choices excluded
+            if tc == "infeasible":   # only possible for "proportional": zero-rate choices excluded
                 return done(Status.INFEASIBLE, None, None, None, "infeasible",
                             "every way to serve the maximal number of requests gives one a zero key rate")
             value = _value(objective, first)
-            if tc == TC.maxTimeLimit:   # the stage-1 point is feasible for stage 2
+            if tc == "time_limit":   # the stage-1 point is feasible for stage 2
                 return done(Status.TIME_LIMIT, value, None if bound is None else max(bound, value), first,
                             "time_limit", "stage 2 found no better point")
-            return done(Status.ERROR, None, None, None, "solver_error", f"HiGHS stage 2: {tc}")
-        res.solution_loader.load_vars()
+            return done(Status.ERROR, None, None, None, "solver_error", f"{solver} stage 2: {tc}")
+        res.load_vars()
         self._drop_second_stage()
         point = self._read_point()
         value = _value(objective, point)
         bound = value if bound is None else max(bound, value)
-        if tc == TC.optimal:
+        if tc == "optimal":
             return done(Status.OPTIMAL, value, bound, point, "converged")
-        if tc == TC.maxTimeLimit:
+        if tc == "time_limit":
             return done(Status.TIME_LIMIT, value, bound, point, "time_limit")
         return done(Status.FEASIBLE, value, bound, point,
-                    "iteration_limit" if tc == TC.maxIterations else "stalled", f"HiGHS stage 2: {tc}")
+                    "iteration_limit" if tc == "iteration_limit" else "stalled", f"{solver} stage 2: {tc}")
 
     def _read_point(self):
         """The loaded variable values as a labelled allocation with its key rates."""

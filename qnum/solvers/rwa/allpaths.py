@@ -33,14 +33,22 @@ whose tail was used gets twice as many listed paths and the model is solved agai
 with all paths listed has no tail, where the model is exact). The served count (stage 1)
 needs no key rate and is exact from the first solve.
 
-The bound is reported as HiGHS's MIP bound plus the MIP feasibility tolerance times the
-objective scale and request count (qnum's safety margin, so a point that HiGHS's
-tolerances cut off cannot beat it), and never below the returned objective.
+The bound is reported as the solver's MIP bound plus its feasibility tolerance (1e-9 where
+qnum can set it) times the objective scale and request count (qnum's safety margin, so a
+point that the solver's tolerances cut off cannot beat it), and never below the returned
+objective.
+
+Solver options: ``solver`` (a Pyomo MIP solver name, default ``appsi_highs``; checked before
+the model is built, :mod:`qnum.solvers.rwa.milp`) and ``export`` (a path ending .mps or .lp:
+the stage-1 model is written there and the last stage-2 model beside it as NAME.stage2.EXT;
+the solve still runs). Progress is logged at INFO on this module's logger (model size, each
+stage's objective, bound and seconds).
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import time
 
@@ -51,9 +59,11 @@ from qnum.models.rwa import allocation_key_rate, candidate_paths, checked_reques
 from qnum.networks.rwa import OBJECTIVES
 from qnum.physics.bbm92_cw import cw_key_rate_channels, optimal_channel_count
 from qnum.solution import Solution, Status
+from qnum.solvers.rwa.milp import DEFAULT_SOLVER, FEAS_TOL, check_export, check_solver, export_model, mip_solve
 
-#: HiGHS MIP feasibility tolerance used here (also the bound's safety margin per request)
-FEAS_TOL = 1e-9
+log = logging.getLogger(__name__)
+
+__all__ = ["AllPathsModel", "FEAS_TOL", "solve_all_paths"]
 #: the most channel-count combinations one request's choices may enumerate
 MAX_COMBOS = 200_000
 
@@ -376,26 +386,15 @@ class AllPathsModel:
         return [(r, s) + a for a in self.side_arcs[(r, s)] if pyo.value(m.x[(r, s) + a]) > 0.5]
 
 
-def _highs(tol, time_left):
-    from pyomo.contrib.appsi.solvers import Highs
-
-    opt = Highs()
-    opt.config.load_solution = False
-    opt.config.mip_gap = tol
-    opt.highs_options = {"mip_feasibility_tolerance": FEAS_TOL, "primal_feasibility_tolerance": FEAS_TOL}
-    if time_left is not None:
-        opt.config.time_limit = max(time_left, 0.01)
-    return opt
-
-
 def solve_all_paths(net, requests, *, n_cap=None, physics=None, objective="total", tol=None,
-                    time_limit=None, first_listed=2) -> Solution:
+                    time_limit=None, first_listed=2, solver=DEFAULT_SOLVER, export=None) -> Solution:
     """Lexicographic optimum over all paths: max served, then ``objective`` (module docstring).
 
     Returns a Solution (family-neutral) whose ``values`` are ``key_rates`` (every request, 0
     when unserved, recomputed by ``allocation_key_rate``), ``allocation``, ``served`` and
     ``listed_paths`` {user: paths listed when it stopped}; ``objective`` is re-derived from
-    the allocation, ``bound`` holds over every path of the network.
+    the allocation, ``bound`` holds over every path of the network. ``solver`` names the
+    Pyomo MIP solver, ``export`` a .mps / .lp path for the models (module docstring).
 
     Examples
     --------
@@ -405,9 +404,10 @@ def solve_all_paths(net, requests, *, n_cap=None, physics=None, objective="total
     >>> str(sol.status), sol.values["served"], sol.objective <= sol.bound
     ('optimal', 2, True)
     """
-    from pyomo.contrib.appsi.base import TerminationCondition as TC
-
     t0 = time.perf_counter()
+    check_solver(solver)
+    if export is not None:
+        check_export(export)
     physics = dict(physics or {})
     tol = 1e-6 if tol is None else float(tol)
     if objective not in OBJECTIVES:
@@ -427,7 +427,7 @@ def solve_all_paths(net, requests, *, n_cap=None, physics=None, objective="total
 
     def finish(status, value, bound, point, termination, note=""):
         msg = "all-path optimum (arc formulation, exact key rates by enumeration)" + (f"; {note}" if note else "")
-        return Solution(status, value, bound, point, "highs", time.perf_counter() - t0, msg, termination=termination)
+        return Solution(status, value, bound, point, solver, time.perf_counter() - t0, msg, termination=termination)
 
     def rated(alloc):
         rates = {r: 0.0 for r in requests}
@@ -438,24 +438,32 @@ def solve_all_paths(net, requests, *, n_cap=None, physics=None, objective="total
     if not requests:
         return finish(Status.OPTIMAL, 0.0, 0.0, empty, "converged")
     # ---- stage 1: the most requests served (exact: no key rate involved)
+    c0 = time.perf_counter()
     model = AllPathsModel(net, requests, paths, listed, n_cap, physics, with_rates=False)
     model.objective("served")
+    _log_built("stage 1", model, time.perf_counter() - c0)
+    if export is not None:
+        export_model(model.model, export, 1)
     if left() is not None and left() <= 0:
         return finish(Status.TIME_LIMIT, None, None, empty, "time_limit", "time limit reached while building")
-    res = _highs(tol, left()).solve(model.model)
-    tc = res.termination_condition
+    c0 = time.perf_counter()
+    res = mip_solve(model.model, solver, tol=tol, time_left=left())
+    tc = res.termination
+    log.info("stage 1 (served): %s, objective %s, bound %s, %.3f s", tc, res.best_feasible_objective,
+             res.best_objective_bound, time.perf_counter() - c0)
     if res.best_feasible_objective is None:
-        if tc == TC.maxTimeLimit:
+        if tc == "time_limit":
             return finish(Status.TIME_LIMIT, None, None, empty, "time_limit", "no point found in stage 1")
-        return finish(Status.ERROR, None, None, empty, "solver_error", f"HiGHS stage 1: {tc}")
-    res.solution_loader.load_vars()
+        return finish(Status.ERROR, None, None, empty, "solver_error", f"{solver} stage 1: {tc}")
+    res.load_vars()
     alloc, _ = model.read_point()
     point = rated(alloc)
-    if tc != TC.optimal:
-        point["served_bound"] = int(math.floor(res.best_objective_bound + 1e-6))
-        return finish(Status.TIME_LIMIT if tc == TC.maxTimeLimit else Status.FEASIBLE,
+    if tc != "optimal":
+        if res.best_objective_bound is not None:
+            point["served_bound"] = int(math.floor(res.best_objective_bound + 1e-6))
+        return finish(Status.TIME_LIMIT if tc == "time_limit" else Status.FEASIBLE,
                       objective_value(objective, [point["key_rates"][r] for r in alloc]), None, point,
-                      "time_limit" if tc == TC.maxTimeLimit else "stalled",
+                      "time_limit" if tc == "time_limit" else "stalled",
                       f"stage 1 stopped ({tc}): served not proven maximal, no stage-2 bound")
     served = int(round(res.best_feasible_objective))
     # ---- stage 2: the objective with served fixed, listing more paths until the bound is met
@@ -465,28 +473,37 @@ def solve_all_paths(net, requests, *, n_cap=None, physics=None, objective="total
     rounds = 0
     while True:
         rounds += 1
+        c0 = time.perf_counter()
         model = AllPathsModel(net, requests, paths, listed, n_cap, physics, served_min=served)
         unit = model.objective(objective)
+        _log_built(f"stage 2 round {rounds} (listed paths {sum(listed.values())})", model, time.perf_counter() - c0)
+        if export is not None:
+            export_model(model.model, export, 2)
         remaining = left()
         if remaining is not None and remaining <= 0:
             break
-        res = _highs(tol, remaining).solve(model.model)
-        tc = res.termination_condition
-        if res.best_objective_bound is not None and math.isfinite(res.best_objective_bound):
-            margin = FEAS_TOL * (len(requests) + 1) * unit
+        c0 = time.perf_counter()
+        res = mip_solve(model.model, solver, tol=tol, time_left=remaining)
+        tc = res.termination
+        if res.best_objective_bound is not None:
+            margin = res.feas_tol * (len(requests) + 1) * unit
             best_bound = min(best_bound, res.best_objective_bound * unit + margin)
+        log.info("stage 2 round %d (%s): %s, objective %s, bound %s, %.3f s", rounds, objective, tc,
+                 None if res.best_feasible_objective is None else res.best_feasible_objective * unit,
+                 None if res.best_objective_bound is None else res.best_objective_bound * unit,
+                 time.perf_counter() - c0)
         if res.best_feasible_objective is None:
-            if tc == TC.infeasible:
+            if tc == "infeasible":
                 return finish(Status.INFEASIBLE, None, None, empty, "infeasible",
                               "every way to serve the maximal number of requests gives one a zero key rate")
             break
-        res.solution_loader.load_vars()
+        res.load_vars()
         alloc, tails = model.read_point()
         point = rated(alloc)
         value = objective_value(objective, [point["key_rates"][r] for r in alloc])
         if value > best_value or best_point["served"] < served:
             best_point, best_value = point, value
-        if tc != TC.optimal:
+        if tc != "optimal":
             break
         gap_ok = best_bound - best_value <= tol * max(abs(best_value), abs(best_bound), 1e-300) + 1e-12
         grow = [u for u in tails if listed[u] < len(paths[u])]
@@ -498,6 +515,11 @@ def solve_all_paths(net, requests, *, n_cap=None, physics=None, objective="total
         for u in grow:
             listed[u] = min(2 * listed[u], len(paths[u]))
     bound = None if not math.isfinite(best_bound) else max(best_bound, best_value)
-    status, term = (Status.TIME_LIMIT, "time_limit") if (tc == TC.maxTimeLimit or (left() or 1) <= 0) else \
+    status, term = (Status.TIME_LIMIT, "time_limit") if (tc == "time_limit" or (left() or 1) <= 0) else \
         (Status.FEASIBLE, "stalled")
     return finish(status, best_value, bound, best_point, term, f"stopped after {rounds} stage-2 round(s)")
+
+
+def _log_built(what, model, seconds) -> None:
+    m = model.model
+    log.info("%s model built: %d variables, %d constraints, %.3f s", what, m.nvariables(), m.nconstraints(), seconds)

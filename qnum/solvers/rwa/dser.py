@@ -242,8 +242,9 @@ class OnlineRouter:
         for u in users:
             if u not in self.net.devices or self.net.devices[u].type != "USER":
                 raise ScenarioError("events.users", u, "names an unknown user")
-        if users in self.active or users in self._queue:
-            raise ScenarioError("events.users", list(users), "connection already active")
+        if any(u in self.active or u in self._queue for u in (users, users[::-1])):
+            raise ScenarioError("events.users", list(users), "connection already active (a connection is an "
+                                "unordered user pair)")
         self.requested.add(users)
         timetag = (self._seq if t is None else t, self._seq)
         self._seq += 1
