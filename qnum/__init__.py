@@ -16,14 +16,20 @@ registry), :mod:`qnum.sweep` (parameter sweeps). Everything is imported on first
 ``import qnum`` stays light.
 """
 
+import logging as _logging
+
 __version__ = "0.2.0"
+
+# library logging convention: modules log to children of the "qnum" logger; nothing is printed
+# unless the application (the qnum command's -v, or the user's logging.basicConfig) adds a handler
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
 _API = {"load_scenario", "scenario_from_dict", "solve", "simulate", "compare", "data_path"}
 _LAZY = {"Solution": "qnum.solution", "Status": "qnum.solution", "Trace": "qnum.trace",
          "Report": "qnum.bench.report", "InputError": "qnum.errors", "ScenarioError": "qnum.errors",
          "OptionError": "qnum.errors", "PolicyError": "qnum.errors"}
 _SUBPACKAGES = {"physics", "networks", "utility", "models", "solvers", "bench", "families", "sweep", "options",
-                "policies", "examples", "errors", "solution", "trace", "api"}
+                "policies", "examples", "errors", "solution", "trace", "api", "schema", "environment"}
 
 __all__ = sorted(_API | set(_LAZY) | {"__version__"})
 

@@ -3,14 +3,23 @@
 The command knows no family by name: methods, policies and options come from the family
 registry (:mod:`qnum.families`). Invalid input exits with status 2 and one line naming the
 field and the value, never a traceback; solver trouble is a status in the output.
+
+Conventions: ``-v`` / ``-vv`` log solver progress (INFO, then DEBUG) of the ``qnum`` logger on
+stderr, ``-q`` keeps warnings only (and no elapsed-time line or progress bar); stdout holds the
+result alone (``--json``: one JSON document with ``schema_version`` and an ``environment``
+block); ``-o FILE.json`` / ``-o FILE.csv`` writes the full output / the labelled values (or the
+time series) to a file; ``qnum info`` lists versions and solvers; ``qnum schema`` prints JSON
+Schemas of the scenario files and outputs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import sys
+from pathlib import Path
 
 from qnum.errors import InputError, OptionError
 from qnum.solution import finite_or_none
@@ -115,11 +124,64 @@ def _convert(option, text):
 
 def _add_solve_arguments(parser, plugins) -> None:
     methods = "; ".join(f"{p.KIND}: {', '.join(p.METHODS)}" for p in plugins)
-    parser.add_argument("--method", default="auto", help=f"solution method (default auto). {methods}")
+    parser.add_argument("--method", default="auto", help=f"solution method (default auto). {methods} "
+                        "(described below)")
     parser.add_argument("--tol", default=None, help="target relative gap in (0, 1) (default: the method's own)")
     parser.add_argument("--time-limit", dest="time_limit", default=None,
                         help="seconds; on expiry the best point found is returned with its honest bound and "
                              "status time_limit")
+    parser.add_argument("--solver", default=None, metavar="NAME",
+                        help="the solver a method hands its model to (e.g. a CVXPY solver name); only for "
+                             "methods that take the solver option")
+    parser.add_argument("--solver-option", dest="solver_option", action="append", default=[], metavar="KEY=VALUE",
+                        help="an option of the method (repeatable); VALUE is read as a JSON number, true/false "
+                             "or null, else as a string")
+
+
+def _entry(name: str, text: str) -> str:
+    """One ``--help`` entry: the name, then its description wrapped at 100 columns."""
+    import textwrap
+
+    return textwrap.fill(text, width=100, initial_indent=f"    {name:<18} ", subsequent_indent=" " * 23)
+
+
+def _methods_epilog(plugins) -> str:
+    lines = ["methods by kind (--method; the options a method takes, for --solver / --solver-option, in "
+             "brackets):"]
+    for p in plugins:
+        lines.append(f"  {p.KIND}:")
+        for name, method in p.METHODS.items():
+            opts = ", ".join(o.name for o in method.solver_options)
+            lines.append(_entry(name, method.description + (f" [{opts}]" if opts else "")))
+    return "\n".join(lines)
+
+
+def _policies_epilog(plugins) -> str:
+    lines = ["policies by kind (--policy):"]
+    for p in plugins:
+        lines.append(f"  {p.KIND}:")
+        lines += [_entry(name, policy.description) for name, policy in p.POLICIES.items()]
+        lines.append(_entry("(your own)", f"path/to/file.py:NAME or package.module:NAME, e.g. {p.EXAMPLE_POLICY}"))
+    return "\n".join(lines)
+
+
+def _add_common_arguments(parser, top=False) -> None:
+    """``-v`` / ``-q``: on the top-level parser and on every command (``qnum solve f -v`` works too)."""
+    default = {} if top else {"default": argparse.SUPPRESS}
+    parser.add_argument("-v", "--verbose", action="count", help="log progress on stderr: -v INFO (solver "
+                        "progress), -vv DEBUG", **({"default": 0} if top else default))
+    parser.add_argument("-q", "--quiet", action="store_true", help="warnings only on stderr (no progress line)",
+                        **({"default": False} if top else default))
+
+
+def _add_input_arguments(parser) -> None:
+    parser.add_argument("file", help="scenario file (.json or .toml)")
+    parser.add_argument("--kind", default=None, help="the scenario kind, for files that do not say it (a "
+                        "topology file)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("-o", "--output", default=None, metavar="FILE",
+                        help="also write the output to FILE: .json the full JSON output, .csv the labelled "
+                             "values (solve) or the time series (simulate, compare)")
 
 
 def _add_simulate_arguments(parser, plugins, required=True) -> None:
@@ -144,24 +206,34 @@ def _parser() -> argparse.ArgumentParser:
                              "QNUM_MAX_MEMORY_GB); see qnum.limits")
     parser.add_argument("--debug", action="store_true",
                         help="print the traceback of an internal error (also: environment QNUM_DEBUG=1)")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_common_arguments(parser, top=True)
+    sub = _Subparsers(parser.add_subparsers(dest="command", required=True, parser_class=_Parser))
+    raw = argparse.RawDescriptionHelpFormatter
 
-    solve = sub.add_parser("solve", help="offline optimum of a scenario file, with a certified bound")
-    solve.add_argument("file", help="scenario file (.json or .toml)")
-    solve.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    solve = sub.add_parser("solve", help="offline optimum of a scenario file, with a certified bound",
+                           epilog=_methods_epilog(plugins), formatter_class=raw)
+    _add_input_arguments(solve)
     _add_solve_arguments(solve, plugins)
 
-    sim = sub.add_parser("simulate", help="run an online policy (built-in or your own) on a scenario file")
-    sim.add_argument("file", help="scenario file (.json or .toml)")
-    sim.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    sim = sub.add_parser("simulate", help="run an online policy (built-in or your own) on a scenario file",
+                         epilog=_policies_epilog(plugins), formatter_class=raw)
+    _add_input_arguments(sim)
     _add_simulate_arguments(sim, plugins)
 
-    comp = sub.add_parser("compare", help="an online policy against the certified optimum: gap over time")
-    comp.add_argument("file", help="scenario file (.json or .toml)")
-    comp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    comp = sub.add_parser("compare", help="an online policy against the certified optimum: gap over time",
+                          epilog=_policies_epilog(plugins) + "\n\n" + _methods_epilog(plugins), formatter_class=raw)
+    _add_input_arguments(comp)
     comp.add_argument("--plot", default=None, metavar="PNG", help="write the gap plot to this file")
     _add_simulate_arguments(comp, plugins)
     _add_solve_arguments(comp, plugins)
+
+    info = sub.add_parser("info", help="versions of qnum, Python and the solver packages; solvers available")
+    info.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    schema = sub.add_parser("schema", help="JSON Schema of a scenario kind's file, or of an output (--output)")
+    schema.add_argument("kind", nargs="?", help=f"scenario kind: {', '.join(p.KIND for p in plugins)}")
+    schema.add_argument("--output", dest="schema_output", default=None,
+                        help="an output instead: solution, trace, report, bench, sweep-row")
 
     bench = sub.add_parser("bench", help="every family's built-in instances: optimum vs online, table + plots")
     every = ", ".join(p.KIND for p in plugins)
@@ -175,6 +247,18 @@ def _parser() -> argparse.ArgumentParser:
                        "runs take a seed only)")
     _add_sweep_parsers(sub)
     return parser
+
+
+class _Subparsers:
+    """``add_subparsers``' action with ``-v`` / ``-q`` added to every command."""
+
+    def __init__(self, action):
+        self.action = action
+
+    def add_parser(self, *args, **kwargs):
+        parser = self.action.add_parser(*args, **kwargs)
+        _add_common_arguments(parser)
+        return parser
 
 
 def _add_sweep_parsers(sub) -> None:
@@ -224,19 +308,63 @@ def _number(flag, text, kind):
         raise OptionError(flag, text, f"must be {'an integer' if kind == 'int' else 'a number'}") from None
 
 
-def _load(path):
+def _load(path, kind=None):
     from qnum.api import load_scenario
-    from qnum.families import family_of
+    from qnum.families import family, family_of
 
-    scenario = load_scenario(path)
+    if kind is None:
+        scenario = load_scenario(path)
+    else:
+        import inspect
+
+        family(kind)                                   # an unknown kind is refused, naming it
+        if "kind" not in inspect.signature(load_scenario).parameters:
+            raise OptionError("--kind", kind, "this version of qnum.load_scenario takes no kind")
+        scenario = load_scenario(path, kind=kind)
     return scenario, family_of(scenario)
+
+
+def solver_option_value(text: str):
+    """The value of ``--solver-option KEY=VALUE``: a JSON number, true/false or null, else the string.
+
+    Examples
+    --------
+    >>> solver_option_value("3"), solver_option_value("1e-8"), solver_option_value("true")
+    (3, 1e-08, True)
+    >>> solver_option_value("CLARABEL"), solver_option_value('"3"')
+    ('CLARABEL', '3')
+    """
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(value, (dict, list)) or (isinstance(value, float) and not math.isfinite(value)):
+        return text
+    return value
+
+
+def _solver_options(args) -> dict:
+    options = {}
+    if getattr(args, "solver", None) is not None:
+        options["solver"] = args.solver
+    for item in getattr(args, "solver_option", []):
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise OptionError("--solver-option", item, "must be KEY=VALUE")
+        key = key.strip().replace("-", "_")
+        if key in ("tol", "time_limit", "method"):
+            raise OptionError("--solver-option", item, f"give {key} as --{key.replace('_', '-')}")
+        if key in options:
+            raise OptionError("--solver-option", item, f"{key} is given twice")
+        options[key] = solver_option_value(text)
+    return options
 
 
 def _solve(args, scenario):
     from qnum.api import solve
 
     return solve(scenario, args.method, tol=_number("--tol", args.tol, "float"),
-                 time_limit=_number("--time-limit", args.time_limit, "float"))
+                 time_limit=_number("--time-limit", args.time_limit, "float"), **_solver_options(args))
 
 
 def _simulate(args, scenario, plugin):
@@ -257,25 +385,98 @@ def _simulate(args, scenario, plugin):
 
 
 def _cmd_solve(args):
-    scenario, plugin = _load(args.file)
-    return plugin.solution_json(scenario, _solve(args, scenario))
+    scenario, plugin = _load(args.file, args.kind)
+    solution = _solve(args, scenario)
+    return plugin.solution_json(scenario, solution), solution.to_frame
 
 
 def _cmd_simulate(args):
-    scenario, plugin = _load(args.file)
-    return plugin.trace_json(scenario, _simulate(args, scenario, plugin))
+    scenario, plugin = _load(args.file, args.kind)
+    trace = _simulate(args, scenario, plugin)
+    return plugin.trace_json(scenario, trace), trace.to_frame
 
 
 def _cmd_compare(args):
     from qnum.api import compare
 
-    scenario, plugin = _load(args.file)
+    scenario, plugin = _load(args.file, args.kind)
     trace = _simulate(args, scenario, plugin)       # a bad policy or option fails before the solve
     solution = _solve(args, scenario)
     report = compare(trace, solution)
     if args.plot:
         _save_plot(report.plot(), args.plot)
-    return {**report.to_dict(), "solution": solution.to_dict(), "trace": trace.to_dict()}
+    return {**report.to_dict(), "solution": solution.to_dict(), "trace": trace.to_dict()}, report.to_frame
+
+
+#: the formats of ``-o FILE``, by extension
+OUTPUT_FORMATS = {".json": "the full JSON output", ".csv": "the labelled values (solve) or the time series"}
+
+
+def _check_output_path(path):
+    """``-o FILE``'s format from its extension; an unknown one is refused before anything runs."""
+    if path is None:
+        return None
+    suffix = Path(path).suffix.lower()
+    if suffix not in OUTPUT_FORMATS:
+        raise OptionError("-o", path, f"unknown extension {suffix or '(none)'!r}: use .json (the full output) "
+                          "or .csv (the labelled values or time series)")
+    return suffix
+
+
+def _write_output(path, suffix, document, frame) -> None:
+    try:
+        if suffix == ".json":
+            Path(path).write_text(dump_json(document) + "\n", encoding="utf-8")
+        else:
+            table = frame()
+            table.to_csv(path, index=table.index.name is not None)
+    except OSError as exc:
+        raise OptionError("-o", path, f"cannot write the file: {exc.strerror or exc}") from None
+
+
+def with_provenance(out):
+    """A JSON output with ``schema_version`` first and the ``environment`` block last.
+
+    Examples
+    --------
+    >>> doc = with_provenance({"status": "optimal"})
+    >>> list(doc)[0], doc["status"], sorted(doc["environment"])[:2]
+    ('schema_version', 'optimal', ['clarabel', 'cvxpy'])
+    """
+    from qnum.environment import environment
+    from qnum.schema import SCHEMA_VERSION
+
+    if isinstance(out, list):
+        return {"schema_version": SCHEMA_VERSION, "rows": out, "environment": environment()}
+    return {"schema_version": SCHEMA_VERSION, **out, "environment": environment()}
+
+
+def _cmd_info(args) -> dict:
+    from qnum.environment import backends, environment
+
+    return {**environment(), "solvers": backends()}
+
+
+def _print_info(out: dict) -> None:
+    from qnum.bench.table import format_number
+
+    solvers = out["solvers"]
+    width = max(len(k) for k in out)
+    for key, value in out.items():
+        if key != "solvers":
+            print(f"{key.ljust(width)}  {format_number(value) if value is not None else 'not installed'}")
+    print(f"\nCVXPY solvers installed: {', '.join(solvers['cvxpy']) or 'none'}")
+    print(f"Pyomo solvers available: {', '.join(solvers['pyomo']) or 'none'}")
+
+
+def _cmd_schema(args) -> int:
+    from qnum.schema import output_schema, scenario_schema
+
+    if (args.kind is None) == (args.schema_output is None):
+        raise OptionError("KIND", args.kind, "give a scenario kind or --output NAME (one of them)")
+    schema = scenario_schema(args.kind) if args.kind is not None else output_schema(args.schema_output)
+    print(json.dumps(schema, indent=2))
+    return 0
 
 
 def _save_plot(fig, path) -> None:
@@ -304,7 +505,8 @@ def _cmd_bench(args) -> list[dict]:
         if given is not None and not any(key in p.BENCH_SIMULATE_OPTIONS(slots, seed) for p in plugins):
             raise OptionError(flag, given, f"no bench run of kind {', '.join(p.KIND for p in plugins)} takes it")
     out = None if args.no_plots else args.out
-    rows = run_bench(plugins, solve, simulate, slots=slots, seed=seed, out=out, progress=not args.json)
+    rows = run_bench(plugins, solve, simulate, slots=slots, seed=seed, out=out,
+                     progress=not (args.json or args.quiet))
     if not args.json:
         print(format_table(rows))
         if out:
@@ -373,6 +575,7 @@ def main(argv=None) -> int:
     scheduler are gone (``qnum sweep: stopped: ...``; finished runs kept); 130 interrupted.
     """
     args = _parser().parse_args(argv)
+    handler = _configure_logging(args.verbose, args.quiet)
     try:
         return _run(args)
     except InputError as exc:
@@ -383,6 +586,21 @@ def main(argv=None) -> int:
         return 130
     except Exception as exc:  # noqa: BLE001 - the one place every other failure (MemoryError too) becomes exit 1
         return _internal_error(exc, args.debug)
+    finally:
+        logger = logging.getLogger("qnum")
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
+
+
+def _configure_logging(verbose: int, quiet: bool) -> logging.Handler:
+    """The ``qnum`` logger to stderr: WARNING by default and with ``-q``, INFO with ``-v``, DEBUG with ``-vv``."""
+    level = logging.WARNING if quiet or not verbose else logging.INFO if verbose == 1 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("qnum %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("qnum")
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    return handler
 
 
 def _internal_error(exc: BaseException, debug: bool) -> int:
@@ -464,34 +682,55 @@ class elapsed_line:  # noqa: N801 - used as a context manager, like contextlib's
 
 
 def _run(args) -> int:
+    if args.verbose and args.quiet:
+        raise OptionError("-q", True, "cannot be combined with -v")
     if args.max_memory_gb is not None:
         from qnum.limits import set_memory_limit
 
         set_memory_limit(_number("--max-memory-gb", args.max_memory_gb, "float"))
     if args.command == "sweep":
+        if args.quiet and args.progress is None:
+            args.progress = False
         return _cmd_sweep(args)
     if args.command == "plot":
         return _cmd_plot(args)
+    if args.command == "schema":
+        return _cmd_schema(args)
+    if args.command == "info":
+        out = _cmd_info(args)
+        if args.json:
+            print(dump_json(with_provenance(out)))
+        else:
+            _print_info(out)
+        return 0
     if args.command == "bench":
         out = _cmd_bench(args)
-    else:
-        with elapsed_line(f"{args.command} {args.file}"):
-            out = _COMMANDS[args.command](args)
+        if args.json:
+            print(dump_json(with_provenance(out)))
+        return 0
+    suffix = _check_output_path(args.output)
+    stream = None if not args.quiet else _NotATerminal()
+    with elapsed_line(f"{args.command} {args.file}", stream):
+        out, frame = _COMMANDS[args.command](args)
+    document = with_provenance(out)
+    if suffix:
+        _write_output(args.output, suffix, document, frame)
     if args.json:
-        print(dump_json(out))
-    elif args.command != "bench":
-        _print_human(out)
+        print(dump_json(document))
+    else:
+        from qnum.bench.table import format_output
+
+        print(format_output(json.loads(dump_json(out))))
+        if suffix:
+            print(f"\nwritten to {args.output}")
     return 0
 
 
-def _print_human(out: dict) -> None:
-    for key, value in out.items():
-        if isinstance(value, (list, dict)) and len(value) > 12:
-            print(f"{key}: [{len(value)} entries; use --json for all]")
-        elif isinstance(value, float):
-            print(f"{key}: {value:.8g}")
-        else:
-            print(f"{key}: {value}")
+class _NotATerminal:
+    """A stream that is never a terminal (``-q``: no elapsed-time line)."""
+
+    def isatty(self):
+        return False
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -132,13 +132,82 @@ class Solution:
             "message": self.message,
         }
 
+    def to_frame(self, key: str | None = None):
+        """pandas DataFrame of the labelled values, one row per label (pair, route, link, request, node).
+
+        Every entry of ``values`` that maps labels to numbers becomes a column (``rates``,
+        ``fidelity``, ``werner``, ``key_rates``, ``efficiency``, ...), joined on the label; a label
+        a quantity does not have (a link in the ``rates`` column) is NaN. The index is named
+        ``pair`` when every label is a pair, else ``label``. Scalars (``nodes``, ``served``) are in
+        :meth:`to_dict`; nested values (a schedule, an allocation) stay in ``values``. With ``key``,
+        only that entry.
+
+        Examples
+        --------
+        >>> sol = Solution(Status.OPTIMAL, 1.0, 1.0, values={"rates": {(0, 1): 2.0, (0, 2): 1.5}, "nodes": 3})
+        >>> frame = sol.to_frame()
+        >>> frame.index.name, frame.index.tolist(), frame["rates"].tolist()
+        ('pair', [(0, 1), (0, 2)], [2.0, 1.5])
+        """
+        import pandas as pd
+
+        if key is not None and key not in self.values:
+            from qnum.errors import OptionError
+
+            raise OptionError("key", key, f"not a key of this solution's values ({', '.join(self.values)})")
+        columns = {name: value for name, value in self.values.items()
+                   if (key is None or name == key) and _labelled_numbers(value)}
+        labels = list(dict.fromkeys(label for value in columns.values() for label in value))
+        index = pd.Index(labels, tupleize_cols=False, dtype=object,
+                         name="pair" if labels and all(isinstance(x, tuple) and len(x) == 2 for x in labels)
+                         else "label")
+        return pd.DataFrame({name: [float(value[label]) if label in value else float("nan") for label in labels]
+                             for name, value in columns.items()}, index=index)
+
     def __repr__(self) -> str:
-        def num(x):
-            return "None" if x is None else f"{x:.8g}"
         return (f"Solution(kind={self.family!r}, status={Status(self.status).value!r}, "
-                f"objective={num(self.objective)}, "
-                f"bound={num(self.bound)}, relative_gap={num(self.relative_gap)}, solver={self.solver!r}, "
+                f"objective={_num(self.objective)}, bound={_num(self.bound)}, "
+                f"relative_gap={_num(self.relative_gap, 3)}, solver={self.solver!r}, "
                 f"values=[{', '.join(self.values)}])")
+
+    def _repr_html_(self) -> str:
+        rows = [("kind", self.family or "-"), ("status", Status(self.status).value), ("termination", self.termination),
+                ("objective", _num(self.objective)), ("bound", _num(self.bound)),
+                ("relative gap", _num(self.relative_gap, 3)), ("solver", self.solver),
+                ("seconds", _num(self.seconds, 3)), ("message", self.message)]
+        frame = self.to_frame()
+        table = frame.head(20).to_html(float_format=lambda x: f"{x:.6g}") if len(frame.columns) else ""
+        more = f"<p>{len(frame) - 20} more rows: <code>.to_frame()</code></p>" if len(frame) > 20 else ""
+        return html_summary("Solution", rows) + table + more
+
+
+def _labelled_numbers(value) -> bool:
+    """True for a non-empty dict mapping labels to (real, non-bool) numbers."""
+    import numbers
+
+    return isinstance(value, dict) and bool(value) and all(
+        isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value.values())
+
+
+def _num(x, digits: int = 6) -> str:
+    """A number for a repr: ``digits`` significant digits, None as ``None``."""
+    return "None" if x is None else f"{float(x):.{digits}g}"
+
+
+def html_summary(title: str, rows) -> str:
+    """A two-column HTML table (the notebooks' view of a result); text is escaped.
+
+    Examples
+    --------
+    >>> html = html_summary("Demo", [("status", "<ok>")])
+    >>> html.startswith("<table><caption>Demo</caption><tr>"), "&lt;ok&gt;</td>" in html
+    (True, True)
+    """
+    from html import escape
+
+    cells = "".join(f'<tr><th style="text-align:left">{escape(str(k))}</th>'
+                    f'<td style="text-align:left">{escape(str(v))}</td></tr>' for k, v in rows)
+    return f"<table><caption>{escape(title)}</caption>{cells}</table>"
 
 
 def relative_gap(objective: float, bound: float) -> float:

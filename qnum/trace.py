@@ -129,7 +129,15 @@ class Trace:
 
     def to_frame(self):
         """pandas DataFrame: one row per recorded time (``objective``, ``violation`` and each
-        state's columns as ``key[label]``)."""
+        state's columns as ``key[label]``).
+
+        Examples
+        --------
+        >>> Trace("demo", "mine", "iteration", [1, 2], [0.5, 0.9], final={}).to_frame()
+           iteration  objective
+        0          1        0.5
+        1          2        0.9
+        """
         import pandas as pd
 
         data = {self.time_axis: self.times, "objective": self.objective}
@@ -146,7 +154,18 @@ class Trace:
 
     def __repr__(self) -> str:
         return (f"Trace(kind={self.family!r}, policy={self.policy!r}, {self.time_axis}s={int(self.times[-1])}, "
-                f"objective={self.final_objective:.8g}, feasible={self.feasible})")
+                f"points={len(self)}, objective={self.final_objective:.6g}, feasible={self.feasible}, "
+                f"final=[{', '.join(self.final)}])")
+
+    def _repr_html_(self) -> str:
+        from qnum.solution import html_summary
+
+        rows = [("kind", self.family), ("policy", self.policy), (f"{self.time_axis}s", int(self.times[-1])),
+                ("recorded points", len(self)), ("final objective", f"{self.final_objective:.6g}"),
+                ("status", self.status), ("violation", "-" if self.violation is None else f"{self.violation:.3g}"),
+                ("seconds", f"{self.seconds:.3g}"), ("final point", ", ".join(self.final)),
+                ("message", self.message)]
+        return html_summary("Trace", rows)
 
 
 def _label(label) -> str:

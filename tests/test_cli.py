@@ -95,8 +95,9 @@ def test_unknown_kind_missing_file_and_bad_policy(tmp_path, capsys):
 
 def test_bench_json_rows(capsys):
     code, out, _ = run(capsys, "bench", "pumping", "--json", "--slots", "3000", "--no-plots")
-    rows = json.loads(out)
-    assert code == 0
+    doc = json.loads(out)
+    rows = doc["rows"]
+    assert code == 0 and doc["schema_version"] and doc["environment"]["numpy"]
     needed = {"family", "instance", "method", "status", "objective", "bound", "gap_to_optimum", "seconds"}
     assert all(needed <= set(r) for r in rows)
     methods = {(r["instance"], r["method"]) for r in rows}

@@ -1,4 +1,5 @@
-"""Every `--json` command on every shipped scenario prints exactly one JSON document on stdout.
+"""Every `--json` command on every shipped scenario prints exactly one JSON document on stdout, valid
+against its output schema (:mod:`qnum.schema`).
 
 Run as real processes (a solver library printing from C++ writes to file descriptor 1, which an
 in-process capture would not see), two at a time.
@@ -12,6 +13,15 @@ from importlib import resources
 from pathlib import Path
 
 from qnum.families import family, kinds
+from qnum.schema import output_schema
+
+try:
+    import jsonschema
+except ImportError:          # the schema check needs the test extra's jsonschema; the JSON check does not
+    jsonschema = None
+
+#: the output schema of each command's --json document (qnum.schema)
+SCHEMAS = {"solve": "solution", "simulate": "trace", "compare": "report", "bench": "bench"}
 
 DATA = Path(str(resources.files("qnum") / "data"))
 KIND_DIRS = {"pumping": "pumping", "rwa": "rwa", "mqce": "mqce", "qnum": "qnum"}
@@ -50,11 +60,17 @@ def test_every_json_command_prints_one_json_document():
                 bad.append(f"{' '.join(argv)}: exit 2 must print one error line and nothing on stdout")
             continue
         try:
-            json.loads(proc.stdout)
+            doc = json.loads(proc.stdout)
         except json.JSONDecodeError:
             bad.append(f"{' '.join(argv)}: exit {proc.returncode}, stdout starts {proc.stdout[:120]!r}, "
                        f"stderr ends {proc.stderr[-300:]!r}")
             continue
         if proc.returncode != 0:
             bad.append(f"{' '.join(argv)}: exit {proc.returncode}: {proc.stderr[-300:]!r}")
+            continue
+        if jsonschema is not None:
+            try:
+                jsonschema.validate(doc, output_schema(SCHEMAS[argv[0]]))
+            except jsonschema.ValidationError as exc:
+                bad.append(f"{' '.join(argv)}: not a valid {SCHEMAS[argv[0]]} document: {exc.message}")
     assert not bad, "\n".join(bad)

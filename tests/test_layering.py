@@ -10,9 +10,10 @@ ROOT = Path(__file__).resolve().parents[1] / "qnum"
 #: layer of each top-level part; a module may import its own layer or lower ones only
 LAYERS = {
     "errors": 0, "solution": 0, "trace": 0, "options": 0, "policies": 0, "limits": 0, "physics": 0, "utility": 0,
+    "environment": 0,
     "networks": 1,
     "models": 2, "solvers": 2,
-    "bench": 3,
+    "bench": 3, "schema": 3,
     "families": 4,
     "api": 5,
     "cli": 6, "sweep": 6, "examples": 6, "__main__": 6,

@@ -10,13 +10,15 @@ Besides, the notebook opens (first three markdown cells) with the claims table w
 sees them without running anything. Executed with nbclient (kernel python3, cwd notebooks/).
 """
 
+import os
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = REPO / "notebooks"
 CLAIMS_HEADER = "| Claim | Where in the paper | qnum | Verdict |"
 
 #: Fallback for a notebook whose metadata has no "qnum" entry yet (text its outputs must contain).
@@ -80,7 +82,9 @@ def test_committed_notebook_shows_figures(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_notebook_executes(name):
+def test_notebook_executes(name, monkeypatch):
+    # The kernel imports qnum from this checkout, not from whatever copy is installed.
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     expected, min_images = _spec(nb, name)
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()

@@ -1,12 +1,11 @@
 """SCIP (pyscipopt, spatial branch and bound) as the independent global oracle for QNUM.
 
-The same problem written directly in SCIP's expression language — log-rate and log-Werner
-variables, the utility's closed form in the fidelity — with no code shared with qnum's
-solvers except the scenario's arrays. SCIP's feasibility tolerance (1e-6) lets its optimum
-exceed the exact one by ~1e-7 relative, hence the comparison tolerance.
+The same problem written directly in SCIP's expression language (:mod:`qnum.solvers.repeater.scip`,
+also ``qnum solve --method scip``) — log-rate and log-Werner variables, the utility's closed form
+in the fidelity — with no code shared with qnum's solvers except the scenario's arrays. SCIP's
+feasibility tolerance (1e-6) lets its optimum exceed the exact one by ~1e-7 relative, hence the
+comparison tolerance.
 """
-
-import math
 
 import numpy as np
 import pytest
@@ -17,39 +16,12 @@ from qnum.solvers.repeater.branch_and_bound import solve_global
 
 pyscipopt = pytest.importorskip("pyscipopt")
 
+from qnum.solvers.repeater.scip import build_model  # noqa: E402 - after the skip
+
 
 def scip_optimum(sc, time_limit=60.0):
-    """(status, objective, dual bound) of the QNUM problem by SCIP."""
-    from pyscipopt import Model, exp, log
-    A, d, om = sc.incidence, sc.capacity_scale, sc.weights
-    L, R = A.shape
-    # Werner parameters just below each utility's zero (hashing: F = 0.81071 ↔ W = 0.747614;
-    # 1 − 2h((1 − W)/2) = 0 at W = 0.779944; negativity at W = 1/3): a valid variable bound,
-    # the constraint E ≥ 1e-12 below does the rest
-    w0 = {"distillable": 0.7476, "secret-key": 0.7799, "negativity": 1 / 3}[sc.utility]
-    m = Model()
-    m.hideOutput()
-    m.setParam("limits/gap", 1e-7)
-    m.setParam("limits/time", time_limit)
-    u = [m.addVar(f"u{r}", lb=-30, ub=float(np.log(d.max()))) for r in range(R)]
-    y = [m.addVar(f"y{l}", lb=math.log(w0), ub=-1e-9) for l in range(L)]
-    t = [m.addVar(f"t{r}", lb=-60, ub=0) for r in range(R)]
-    for l in range(L):
-        m.addCons(sum(exp(u[r]) for r in range(R) if A[l, r]) + float(d[l]) * exp(y[l]) <= float(d[l]))
-    ln2 = math.log(2)
-    for r in range(R):
-        W = exp(sum(y[l] for l in range(L) if A[l, r]) + float(sc.route_log_decay[r]))
-        F = (3 * W + 1) / 4
-        if sc.utility == "distillable":        # hashing bound
-            E = 1 + F * log(F) / ln2 + (1 - F) * log((1 - F) / 3) / ln2
-        elif sc.utility == "secret-key":       # 1 − 2 h((1 − W)/2)
-            e = (1 - W) / 2
-            E = 1 + 2 * (e * log(e) + (1 - e) * log(1 - e)) / ln2
-        else:                                  # negativity
-            E = (3 * W - 1) / 4
-        m.addCons(E >= 1e-12)
-        m.addCons(t[r] <= log(E))
-    m.setObjective(sum(float(om[r]) * (u[r] + t[r]) for r in range(R)), "maximize")
+    """(status, objective, dual bound) of the QNUM problem by SCIP (qnum.solvers.repeater.scip's model)."""
+    m, _, _ = build_model(sc, tol=1e-7, time_limit=time_limit)
     m.optimize()
     return m.getStatus(), m.getObjVal(), m.getDualbound()
 

@@ -157,9 +157,27 @@ class Report:
         return fig
 
     def __repr__(self) -> str:
-        return (f"Report(kind={self.family!r}, policy={self.policy!r}, optimum={self.optimum:.8g}, "
-                f"online={self.final_objective:.8g}, relative_gap={self.final_relative_gap:.3g}, "
-                f"feasible={self.feasible})")
+        return (f"Report(kind={self.family!r}, policy={self.policy!r}, optimum={self.optimum:.6g}, "
+                f"online={self.final_objective:.6g}, relative_gap={self.final_relative_gap:.3g}, "
+                f"{self.time_axis}s={int(self.times[-1])}, feasible={self.feasible})")
+
+    def _repr_html_(self) -> str:
+        """A compact summary table (notebooks): optimum, online, gaps, time to 1e-2 and 1e-3."""
+        from qnum.solution import html_summary
+
+        def num(x, digits=6):
+            return "-" if x is None or not math.isfinite(x) else f"{x:.{digits}g}"
+
+        rows = [("kind", self.family), ("policy", self.policy), ("optimum", num(self.optimum)),
+                ("certified bound", num(self.bound)), ("optimum status", self.optimum_status),
+                ("online (final)", num(self.final_objective)), ("gap", num(self.final_gap)),
+                ("relative gap", num(self.final_relative_gap, 3)), ("distance to the optimal point",
+                                                                   num(self.final_distance, 3)),
+                (f"{self.time_axis}s", int(self.times[-1])),
+                (f"{self.time_axis} to relative gap 1e-2", self.time_to(1e-2) or "-"),
+                (f"{self.time_axis} to relative gap 1e-3", self.time_to(1e-3) or "-"),
+                ("feasible", self.feasible)]
+        return html_summary("Report", rows)
 
 
 def compare(trace, solution) -> Report:

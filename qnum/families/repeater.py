@@ -14,8 +14,9 @@ with ``E`` the utility (distillable entanglement, secret key fraction or negativ
 Solve methods (:data:`METHODS`): ``global`` (envelope branch and bound,
 :mod:`qnum.solvers.repeater.branch_and_bound`, certified for every utility; ``auto``),
 ``convex`` (the CVXPY model :mod:`qnum.models.repeater`, exact in the concave case), ``local``
-(SLSQP, uncertified). Solution values: ``rates`` and ``fidelity`` by route name, ``werner`` by
-link name.
+(SLSQP, uncertified), ``scip`` (SCIP's spatial branch and bound, :mod:`qnum.solvers.repeater.scip`,
+an independent cross-check of ``global``; optional extra ``qnum[scip]``). Solution values:
+``rates`` and ``fidelity`` by route name, ``werner`` by link name.
 
 Online policies (:data:`POLICIES`): QPrimalDual at message level and its variants, and three
 static baselines (one-point traces). The user's own controller follows :data:`POLICY_PROTOCOL`:
@@ -64,6 +65,10 @@ METHODS = {
                      "case, otherwise the envelope bound with status feasible; tol = relative gap (default "
                      "1e-7), time_limit passed to Clarabel and checked between cut rounds"),
     "local": Method("scipy SLSQP from three starts: a local optimum, no bound", honours=(), certified=False),
+    "scip": Method("SCIP's spatial branch and bound on the same problem written independently in SCIP's "
+                   "expression language (pyscipopt, the optional extra qnum[scip]): a cross-check of global, "
+                   "certified by SCIP's dual bound; tol = relative gap (default 1e-6), time_limit = SCIP's "
+                   "(default 120 s)"),
 }
 
 POLICIES = {
@@ -151,6 +156,10 @@ def solve(scenario: RepeaterScenario, method: str, *, tol=None, time_limit=None,
 
         sol = solve_global(scenario, rel_gap=GLOBAL_TOL if tol is None else tol,
                            time_limit_s=GLOBAL_TIME_LIMIT if time_limit is None else time_limit)
+    elif method == "scip":
+        from qnum.solvers.repeater.scip import solve_scip
+
+        sol = solve_scip(scenario, tol=tol, time_limit=time_limit)
     elif method == "convex":
         from qnum.models.repeater import REL_GAP, solve_convex
 

@@ -8,11 +8,14 @@ accuracy only decides how small the certified gap gets; tight Clarabel tolerance
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import time
 
 import cvxpy as cp
+
+log = logging.getLogger(__name__)
 
 #: Clarabel settings used for every conic solve (defaults are 1e-8; we want headroom).
 CLARABEL_OPTIONS = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10, "max_iter": 400}
@@ -62,12 +65,15 @@ def solve_problem(problem: cp.Problem, *, linear: bool, solver: str | None = Non
                 return message or "solver_error: time limit reached before the solve"
             if attempt in TIME_LIMIT_OPTION:
                 options = {**options, TIME_LIMIT_OPTION[attempt]: left}
+        log.debug("CVXPY: %s with %s", attempt, options)
         try:
             with solver_output_to_stderr():
                 problem.solve(solver=attempt, **options)
+            log.debug("CVXPY: %s returned %s in %.3f s", attempt, problem.status, time.perf_counter() - start)
             return str(problem.status)
         except cp.error.SolverError as exc:
             message = f"solver_error: {exc}"
+            log.info("CVXPY: %s failed (%s)", attempt, " ".join(str(exc).split())[:200])
     return message
 
 

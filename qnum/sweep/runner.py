@@ -580,8 +580,12 @@ def run_sweep(spec, out, executor=None, time_limit=None, progress=None, force=Fa
     if stale:
         print(f"qnum sweep: warning: {out} holds {len(stale)} runs of another sweep; they stay in its results "
               "(--force)", file=sys.stderr)
-    meta = json.dumps({"name": spec.name, "family": spec.family, "action": spec.action, "policy": spec.policy,
-                       "parameters": spec.parameter_names, "seeds": spec.seeds}, indent=1)
+    from qnum.environment import environment
+    from qnum.schema import SCHEMA_VERSION
+
+    meta = json.dumps({"schema_version": SCHEMA_VERSION, "name": spec.name, "family": spec.family,
+                       "action": spec.action, "policy": spec.policy, "parameters": spec.parameter_names,
+                       "seeds": spec.seeds, "environment": environment()}, indent=1)
     _atomic_write(journal.dir / "sweep.json", lambda p: p.write_text(meta))
     if retry_failed:
         failed = {row["run_id"] for row in rows if row.get("status") in ("error", "timeout")}

@@ -21,6 +21,7 @@ exactly with its dual certificate.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -31,6 +32,11 @@ from scipy import sparse
 from qnum.errors import OptionError
 from qnum.solvers.pumping.dual import dual_bound
 from qnum.utility import marginal_utility, utility
+
+log = logging.getLogger(__name__)
+
+#: seconds between two INFO progress lines of the interior-point method
+PROGRESS_EVERY = 1.0
 
 ENGINES = ("auto", "numpy", "compiled")
 
@@ -254,6 +260,8 @@ def solve_separable(a, weights, capacity: int, alpha: float, *, tol: float = 1e-
         prices = np.zeros(S)
         prices[bidx] = lam
         f, bnd, point, prices_true = certify(y_red, idx, prices)
+        log.info("separable interior point: %d candidate states per pair, %d iterations (%s); utility %.8g, "
+                 "certified bound %.8g", k, iters, message, f, bnd)
         if best is None or bnd - f < best[1] - best[0]:
             best = (f, bnd, point, prices_true)
         converged = best[1] - best[0] <= tol * max(abs(best[0]), abs(best[1]))
@@ -272,6 +280,16 @@ def solve_separable(a, weights, capacity: int, alpha: float, *, tol: float = 1e-
     elif out_of_time:
         message = "time limit"
     return SeparableResult(y_full, f, bnd, prices_true, total_iterations, converged, message)
+
+
+def _progress(iterations, f_now, comp, dual_gap, start, next_report):
+    """Log an iteration (DEBUG always, INFO every :data:`PROGRESS_EVERY` s); the next INFO time."""
+    now = time.perf_counter()
+    info = now >= next_report
+    if info or log.isEnabledFor(logging.DEBUG):
+        log.log(logging.INFO if info else logging.DEBUG, "interior point %.1f s: iteration %d, utility %.8g, "
+                "complementarity gap %.3g, dual residual %.3g", now - start, iterations, f_now, comp, dual_gap)
+    return now + PROGRESS_EVERY if info else next_report
 
 
 def _certificate_check(comp, f_now, dual_gap, grad_scale, tol, check_below, certify, free, y, lam_full):
@@ -409,6 +427,7 @@ def _interior_point(a_red, idx, w, capacity, alpha, fixed_rate, bidx, S, tol, ma
     message = "iteration cap reached"
     check_below = 10.0
     iterations = 0
+    next_report = start + PROGRESS_EVERY
     while iterations < max_iter:
         iterations += 1
         r = rates(y)
@@ -425,6 +444,7 @@ def _interior_point(a_red, idx, w, capacity, alpha, fixed_rate, bidx, S, tol, ma
         f_now = float(np.sum(w * utility(r, alpha)))
         stop, check_below = _certificate_check(comp, f_now, dual_gap, grad_scale, tol, check_below,
                                                certify, free, y, lam_full)
+        next_report = _progress(iterations, f_now, comp, dual_gap, start, next_report)
         if stop:
             message = stop
             break
@@ -514,6 +534,7 @@ def _interior_point_compiled(a_red, idx, w, capacity, alpha, fixed_rate, bidx, S
     message = "iteration cap reached"
     check_below = 10.0
     iterations = 0
+    next_report = start + PROGRESS_EVERY
     while iterations < max_iter:
         iterations += 1
         schur, rhs, load, comp, dual_gap, f_now = kernels.assemble(a, col, w, fixed_rate, alpha, y, zl, zu, lam,
@@ -526,6 +547,7 @@ def _interior_point_compiled(a_red, idx, w, capacity, alpha, fixed_rate, bidx, S
         # -- certificate (of the full problem) ----------------------------------------
         stop, check_below = _certificate_check(comp, f_now, dual_gap, grad_scale, tol, check_below,
                                                certify, free, y, lam_full)
+        next_report = _progress(iterations, f_now, comp, dual_gap, start, next_report)
         if stop:
             message = stop
             break

@@ -38,6 +38,7 @@ Only routes with ``E > 0`` count: ``Z`` is kept above ``log w_0`` where ``E(w_0)
 from __future__ import annotations
 
 import heapq
+import logging
 import time
 from dataclasses import dataclass
 
@@ -47,6 +48,11 @@ from scipy.optimize import brentq, linprog, minimize, nnls
 from qnum.networks.repeater import RepeaterScenario
 from qnum.physics.werner import UTILITIES, distillable_derivative
 from qnum.solution import Solution, Status
+
+log = logging.getLogger(__name__)
+
+#: seconds between two INFO progress lines of the branch and bound
+PROGRESS_EVERY = 1.0
 
 
 def _utility_derivative(utility: str, w):
@@ -146,8 +152,11 @@ class Envelope:
             lo_c, hi_c, gh = self.lo[convex], self.hi[convex], g_hi[convex]
 
             def phi(x):
+                # at or below the utility's zero G = -inf and G' = +inf: phi's limit there is +inf
+                # (G' (hi - x) outgrows |G|), which keeps the bisection's lower end where it belongs
                 g, dg = log_utility(utility, x)
-                return g + dg * (hi_c - x) - gh
+                with np.errstate(invalid="ignore"):
+                    return np.where(np.isneginf(g), np.inf, g + dg * (hi_c - x) - gh)
 
             chord = phi(lo_c) <= 0           # the chord from lo to hi already lies above G
             a, b = lo_c.copy(), np.minimum(zc, hi_c)
@@ -264,8 +273,9 @@ class _Problem:
                 {"type": "ineq", "fun": lambda v: A.T @ v[R:] + off - z_floor,
                  "jac": lambda v: np.hstack([np.zeros((R, R)), A.T])}]
         v0 = np.concatenate([v0[:R], np.minimum(v0[R:], 0.0)])
-        res = minimize(neg, v0, jac=True, method="SLSQP", constraints=cons,
-                       bounds=[(None, None)] * R + [(None, 0.0)] * L, options={"ftol": 1e-15, "maxiter": 200})
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):   # trial points: see neg
+            res = minimize(neg, v0, jac=True, method="SLSQP", constraints=cons,
+                           bounds=[(None, None)] * R + [(None, 0.0)] * L, options={"ftol": 1e-15, "maxiter": 200})
         ok = np.all(np.isfinite(res.x)) and np.all(A.T @ res.x[R:] + off >= z_floor)
         return res.x if ok and res.fun <= neg(v0)[0] else v0
 
@@ -353,8 +363,12 @@ def _solve_box(pb: _Problem, box_lo, box_hi, deadline=None, start=None, prune_at
 
     def attempt(v0):
         nonlocal best, nearest
-        res = minimize(neg, v0, jac=True, method="SLSQP", bounds=bounds, constraints=cons,
-                       options={"ftol": 1e-14, "maxiter": 1000})
+        # SLSQP's line search may probe far outside the box, where e^u overflows and the
+        # capacity rows become inf / nan: intended, such trial points are rejected by SLSQP and
+        # a non-finite final point is discarded below, so these numpy warnings are not news
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            res = minimize(neg, v0, jac=True, method="SLSQP", bounds=bounds, constraints=cons,
+                           options={"ftol": 1e-14, "maxiter": 1000})
         v = res.x
         if not np.all(np.isfinite(v)):
             return
@@ -528,9 +542,18 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
     counter, nodes = 1, 1
     bound = best_f   # if every box gets pruned, nothing beats the incumbent
     termination = "converged"
+    log.info("QNUM branch and bound: %d routes, %d links, utility %s; root incumbent %.6g, bound %.6g",
+             R, len(sc.link_names), sc.utility, best_f, ub)
+    next_report = time.perf_counter() + PROGRESS_EVERY
     while heap:
         neg_ub, _, lo, hi, v, start = heapq.heappop(heap)
         bound = -neg_ub   # best-first: the popped box has the largest bound still open
+        now = time.perf_counter()
+        if now >= next_report:
+            next_report = now + PROGRESS_EVERY
+            log.info("%.1f s: %d boxes, %d open, incumbent %.8g, bound %.8g, relative gap %.2e", now - t0,
+                     nodes, len(heap) + 1, best_f, bound,
+                     (bound - best_f) / max(abs(best_f), abs(bound), 1e-300))
         if bound - best_f <= rel_gap * max(abs(best_f), abs(bound)):
             break
         if nodes >= max_nodes:
@@ -546,6 +569,8 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
             cv, cub = _solve_box(pb, clo, chi, deadline, start=start if v is None else v,
                                  prune_at=best_f + rel_gap * abs(best_f))
             nodes += 1
+            log.debug("box %d: route %d in [%.6g, %.6g], bound %.8g%s", nodes, r, a, b, cub,
+                      "" if cv is not None else " (no local point)")
             if cv is not None:
                 fv_point = pb.repaired(cv)
                 fv = pb.true_value(fv_point[:R], fv_point[R:])
@@ -564,6 +589,8 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
         status, termination = Status.OPTIMAL, "converged"
     else:
         status = Status.TIME_LIMIT if termination == "time_limit" else Status.FEASIBLE
+    log.info("QNUM branch and bound: %s after %d boxes in %.2f s, objective %.8g, bound %.8g", termination, nodes,
+             time.perf_counter() - t0, best_f, bound)
     return result(status, termination, best_v, best_f, bound, nodes,
                   f"{nodes} boxes; envelope bound over route log-Werner sums"
                   + ("" if gap_ok else f"; stopped ({termination}) above the requested relative gap {rel_gap:g}"))
