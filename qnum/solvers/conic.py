@@ -83,7 +83,10 @@ def solver_output_to_stderr():
 
     Some solver builds print a banner from C++ whatever their verbosity option (HiGHS 1.16
     through CVXPY: "Running HiGHS 1.16.0 ... Copyright ..."), which would break ``--json``
-    output; qnum's own stdout stays untouched.
+    output; qnum's own stdout stays untouched. The redirection is at the file-descriptor level,
+    whatever Python's ``sys.stdout`` is: when ``sys.stderr`` is not file descriptor 2 either (a
+    notebook kernel, a capture), descriptor 1 goes to the null device for the solve, so the
+    banner does not land among a notebook's outputs.
 
     Examples
     --------
@@ -91,28 +94,28 @@ def solver_output_to_stderr():
     ...     _ = os.write(1, b"banner ")      # lands on stderr
     """
     try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):   # no real stdout (a notebook, a capture)
+        os.fstat(1)
+    except OSError:                                 # no descriptor 1 at all: nothing to redirect
         yield
         return
-    sys.stdout.flush()
-    null = None if _has_fileno(sys.stderr) else os.open(os.devnull, os.O_WRONLY)
-    saved = os.dup(fd)
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        sys.stdout.flush()
+    null = None if _is_descriptor(sys.stderr, 2) else os.open(os.devnull, os.O_WRONLY)
+    saved = os.dup(1)
     try:
-        os.dup2(sys.stderr.fileno() if null is None else null, fd)
+        os.dup2(2 if null is None else null, 1)
         yield
     finally:
         _flush_c_stdio()
-        os.dup2(saved, fd)
+        os.dup2(saved, 1)
         os.close(saved)
         if null is not None:
             os.close(null)
 
 
-def _has_fileno(stream) -> bool:
+def _is_descriptor(stream, fd: int) -> bool:
     try:
-        stream.fileno()
-        return True
+        return stream.fileno() == fd
     except (AttributeError, OSError, ValueError):
         return False
 
