@@ -39,13 +39,14 @@ def test_itu_grid_centre():
     (lambda d: d.update(n_pairs=True), "network.n_pairs"),
     (lambda d: d.update(n_pairs=10 ** 6), "network.n_pairs"),
     (lambda d: d.update(links={}), "network.links"),
+    (lambda d: d["devices"][d["source"]].update(ports=2), None),   # a second source port would be unreachable
 ])
 def test_bad_network_names_item(mutate, field):
     d = dser_network("WSS", "OS", n_pairs=2)
     mutate(d)
     with pytest.raises(ScenarioError) as e:
         network_from_dict(d)
-    assert e.value.field == field
+    assert e.value.field == (field or f"devices.{d['source']}.ports")
 
 
 def test_tell_ps_respects_tdm_and_wdm_locks():

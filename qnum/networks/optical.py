@@ -302,6 +302,10 @@ def network_from_dict(data: dict) -> OpticalNetwork:
     source = require(data, "source", "network.")
     if not isinstance(source, str) or source not in devices or devices[source].type != "EPS":
         raise ScenarioError("network.source", source, "must name an EPS device")
+    if devices[source].ports != 1:
+        # Paths leave the source by its port 0 (the routing semantics page): a second port would be unreachable.
+        raise ScenarioError(f"devices.{source}.ports", devices[source].ports,
+                            "the source emits into its port 0 only: it must have exactly 1 port")
     return OpticalNetwork(devices, links, n_pairs, source, centre)
 
 
