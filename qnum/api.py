@@ -27,34 +27,75 @@ from qnum.policies import UserPolicy, as_policy, is_policy_spec, load_policy
 __all__ = ["load_scenario", "scenario_from_dict", "solve", "simulate", "compare", "Report", "data_path"]
 
 
-def scenario_from_dict(data: dict):
+def scenario_from_dict(data: dict, base_dir=None):
     """A validated scenario of any kind from its dict form (the scenario-file content).
+
+    A dict with a ``"topology"`` key (a built-in name, ``"topohub:<key>"`` or a topology file,
+    relative to ``base_dir`` when given) is built by the family's topology builder
+    (:mod:`qnum.networks.from_topology`; its other keys are the builder's parameters).
 
     Examples
     --------
     >>> scenario_from_dict({"kind": "mqce", "coordinates": [[0, 0], [1, 0]], "decay_length_km": 1.0}).kind
     'mqce'
+    >>> scenario_from_dict({"kind": "qnum", "topology": "nsfnet", "n_pairs": 4}).route_names
+    ('10-9', '13-14', '14-3', '3-8')
     """
     if not isinstance(data, dict):
         raise ScenarioError("scenario", data, "must be an object (a dict) with a \"kind\" key")
     if "kind" not in data:
         raise ScenarioError("kind", None, "the scenario has no \"kind\" key")
+    if "topology" in data:
+        family(data["kind"])                      # an unknown kind: the registry's error
+        from qnum.networks.from_topology import expand
+
+        return expand(data, base_dir)
     return family(data["kind"]).SCENARIO_TYPE.from_dict(data)
 
 
-def load_scenario(source):
-    """Read a scenario of any kind: a file path (``.json`` / ``.toml``) or a dict.
+def load_scenario(source, kind: str | None = None):
+    """Read a scenario of any kind: a scenario file (``.json`` / ``.toml``), a dict, or a topology.
+
+    A topology — a ``.graphml`` / ``.gml`` / ``.csv`` file, a node-link ``.json`` without a
+    ``"kind"`` key, ``"topohub:<key>"``, ``"nsfnet"`` / ``"usnet"`` or a networkx graph — needs
+    ``kind`` and gives that family's default scenario on it
+    (:func:`qnum.networks.from_topology.from_topology`). A scenario file may also name a
+    topology itself (``{"kind": ..., "topology": ...}``), then ``kind`` is not needed; when
+    given, it must match the file's.
 
     Examples
     --------
     >>> load_scenario(data_path("qnum/two-user.json")).kind
     'qnum'
+    >>> load_scenario("nsfnet", kind="mqce").nodes
+    14
+    >>> load_scenario("nsfnet")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    qnum.errors.ScenarioError: kind = None: 'nsfnet' is a network, not a scenario: give the kind to build on it ...
     """
-    if isinstance(source, dict):
-        return scenario_from_dict(source)
-    from qnum.networks.io import read_scenario_data
+    from qnum.networks.topology import is_topology_source
 
-    return scenario_from_dict(read_scenario_data(source))
+    if kind is not None:
+        family(kind)                              # an unknown kind: the registry's error, naming the kinds
+    if not isinstance(source, dict) and is_topology_source(source):
+        if kind is None:
+            from qnum.families import kinds
+
+            raise ScenarioError("kind", None, f"{str(source)!r} is a network, not a scenario: give the kind to build "
+                                f"on it (one of {', '.join(kinds())})")
+        from qnum.networks.from_topology import from_topology
+
+        return from_topology(kind, source)
+    if isinstance(source, dict):
+        scenario = scenario_from_dict(source)
+    else:
+        from qnum.networks.io import read_scenario_data
+
+        scenario = scenario_from_dict(read_scenario_data(source), base_dir=Path(source).parent)
+    if kind is not None and scenario.kind != kind:
+        raise ScenarioError("kind", kind, f"the scenario is of kind {scenario.kind!r}")
+    return scenario
 
 
 def data_path(name: str) -> Path:

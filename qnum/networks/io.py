@@ -140,6 +140,8 @@ def check_plain(data, where: str = "") -> None:
 def read_scenario_data(path) -> dict:
     """Parse a scenario file (``.json``, or ``.toml``) into a dict; errors name the file.
 
+    A ``"topology"`` file path in it is made relative to the scenario file's directory.
+
     Examples
     --------
     >>> import tempfile, os
@@ -153,6 +155,11 @@ def read_scenario_data(path) -> dict:
         raise ScenarioError("file", str(path), "must hold one JSON/TOML object")
     if "kind" not in data:
         raise ScenarioError("kind", None, f"{path} has no \"kind\" key")
+    topology = data.get("topology")
+    if isinstance(topology, str) and (topology.lower().endswith((".graphml", ".gml", ".json", ".csv"))) \
+            and not Path(topology).is_absolute():
+        # a topology file is named relative to the scenario file (qnum.networks.from_topology.expand)
+        data["topology"] = str(Path(path).resolve().parent / topology)
     return data
 
 

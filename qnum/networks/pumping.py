@@ -43,6 +43,7 @@ import numpy as np
 
 from qnum.errors import ScenarioError
 from qnum.networks.channels import FixedChannel, IIDChannel, PerturbedQBERChannel, channel_from_dict
+from qnum.networks.display import ScenarioDisplay
 from qnum.networks.io import check_keys, require
 from qnum.physics import bbm92_key_rate, transmissivity
 from qnum.utility import parse_alpha
@@ -166,7 +167,7 @@ class PhysicalLinks:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class PumpingScenario:
+class PumpingScenario(ScenarioDisplay):
     """Validated pumping scenario: immutable after construction (derive variants with :meth:`replace`).
 
     Parameters

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qnum.errors import ScenarioError
+from qnum.networks.display import ScenarioDisplay
 from qnum.physics.capacitance import decay_length_km as _decay_length_km
 from qnum.physics.capacitance import plob_capacitance
 
@@ -60,7 +61,7 @@ def _readonly(array):
 
 
 @dataclass(frozen=True, eq=False)
-class RelayScenario:
+class RelayScenario(ScenarioDisplay):
     """Validated, immutable MQCE scenario.
 
     Parameters

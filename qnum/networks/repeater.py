@@ -18,6 +18,7 @@ import networkx as nx
 import numpy as np
 
 from qnum.errors import ScenarioError
+from qnum.networks.display import ScenarioDisplay
 from qnum.physics.werner import UTILITIES, fidelity_from_werner, link_capacity_scale
 
 #: NSFNet (14 nodes) link lengths in km, REFERENCE.md §3; the 21-link variant drops (7, 10).
@@ -62,7 +63,7 @@ _PHYSICS = FILE_KEYS[4:]
 
 
 @dataclass(frozen=True)
-class RepeaterScenario:
+class RepeaterScenario(ScenarioDisplay):
     """Links, routes and physics of a QNUM problem (immutable; derive variants with :meth:`replace`).
 
     Parameters

@@ -23,6 +23,7 @@ import random
 from dataclasses import dataclass, field
 
 from qnum.errors import ScenarioError
+from qnum.networks.display import ScenarioDisplay
 from qnum.networks.io import check_keys, require
 from qnum.networks.optical import OpticalNetwork, ReadOnlyDict, dser_network, network_from_dict
 
@@ -38,7 +39,7 @@ _BUILDER_KEYS = {"first", "forwarding", "n_pairs", "users_per_device", "fibre_km
 
 
 @dataclass(frozen=True, eq=False)
-class RWAScenario:
+class RWAScenario(ScenarioDisplay):
     """Validated, immutable RWA scenario: network, add/delete events, physics, cap, objective.
 
     Build it with :meth:`from_dict` (the file form, module docstring) or
