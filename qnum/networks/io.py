@@ -154,6 +154,9 @@ def read_scenario_data(path) -> dict:
     if not isinstance(data, dict):
         raise ScenarioError("file", str(path), "must hold one JSON/TOML object")
     if "kind" not in data:
+        if looks_like_node_link(data):
+            raise ScenarioError("kind", None, f"{path} is a network (node-link data), not a scenario: give the kind "
+                                "to build on it (--kind / load_scenario(path, kind=...))")
         raise ScenarioError("kind", None, f"{path} has no \"kind\" key")
     topology = data.get("topology")
     if isinstance(topology, str) and (topology.lower().endswith((".graphml", ".gml", ".json", ".csv"))) \
@@ -161,6 +164,18 @@ def read_scenario_data(path) -> dict:
         # a topology file is named relative to the scenario file (qnum.networks.from_topology.expand)
         data["topology"] = str(Path(path).resolve().parent / topology)
     return data
+
+
+def looks_like_node_link(data) -> bool:
+    """True when ``data`` is a networkx node-link dict (``nodes`` and ``edges``/``links`` lists, no ``kind``).
+
+    Examples
+    --------
+    >>> looks_like_node_link({"nodes": [{"id": 0}], "edges": []}), looks_like_node_link({"kind": "qnum"})
+    (True, False)
+    """
+    return isinstance(data, dict) and "kind" not in data and isinstance(data.get("nodes"), list) \
+        and isinstance(data.get("edges", data.get("links")), list)
 
 
 def check_keys(data: dict, allowed, where: str = "") -> None:

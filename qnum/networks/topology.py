@@ -105,11 +105,19 @@ def is_topology_source(source) -> bool:
         return True
     if suffix == ".json" and Path(text).is_file():
         try:
-            head = json.loads(Path(text).read_text(encoding="utf-8"))
+            raw = Path(text).read_text(encoding="utf-8")
         except (OSError, ValueError):
             return False
-        return isinstance(head, dict) and "kind" not in head and isinstance(head.get("nodes"), list) \
-            and isinstance(head.get("edges", head.get("links")), list)
+        if '"kind"' in raw:
+            # every scenario file names its kind: skip a second parse of (possibly large) scenario files
+            return False
+        from qnum.networks.io import looks_like_node_link, parse_file
+
+        try:
+            head = parse_file(text)               # depth-limited: a hostile file is the reader's error
+        except ScenarioError:
+            return False
+        return looks_like_node_link(head)
     return False
 
 
