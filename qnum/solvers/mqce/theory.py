@@ -14,6 +14,14 @@
   :func:`mst_longest_link` (Penrose's law, as the paper's eq. 28 uses it, or qnum's finite-N
   version with the square's boundary) and turned into a capacitance by
   :func:`mst_min_capacitance`.
+* The fully connected network's two asymptotic regimes (paper eqs. 20–23):
+  :func:`fc_capacitance_small_side` (L ≪ λ0: ⟨C⟩ ≈ log2(λ0/L) + const) and
+  :func:`fc_capacitance_large_side` (L ≫ λ0: ⟨C⟩ ≈ 2π ζ(3)/ln 2 · (λ0/L)², set by the few
+  links shorter than λ0). The paper's closed forms did not survive extraction; these are
+  qnum's derivations of the same limits (docstrings say how) and agree with the paper's text.
+* One pair at distance d, relays evenly spaced (paper Sec. III.3, Fig. 3(a)):
+  :func:`relay_transition` — the α below which k + 1 relays beat k (eq. 25) — and
+  :func:`optimal_relays`, the number of relays of the best evenly spaced path.
 * Large L/λ0: :func:`first_transition` — the α below which one pair at distance d prefers
   a relay path (k̃ equally spaced intermediate nodes) to its direct link — and
   :func:`mst_threshold_alpha`, that α for the largest distance √2·L, below which every
@@ -28,8 +36,9 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 from scipy.integrate import quad
-from scipy.special import roots_legendre
+from scipy.special import roots_legendre, zeta
 
+from qnum.errors import InputError
 from qnum.physics.capacitance import plob_capacitance
 
 
@@ -76,6 +85,122 @@ def fc_average_capacitance(side, decay_length):
 
     a = quad(f, 0, side, limit=200)[0]
     return a + quad(f, side, side * np.sqrt(2), limit=200)[0]
+
+
+#: E[ln s] for the distance s between two uniform points of the unit square (closed form of the
+#: line-picking law: −25/12 + π/3 + ln(2)/3), and E[s] = (2 + √2 + 5 ln(1 + √2))/15.
+SQUARE_MEAN_LOG_DISTANCE = -25 / 12 + np.pi / 3 + np.log(2) / 3
+SQUARE_MEAN_DISTANCE = (2 + np.sqrt(2) + 5 * np.log1p(np.sqrt(2))) / 15
+
+
+def _positive(name, value):
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise InputError(name, value, "must be a positive finite number")
+    return value
+
+
+def fc_capacitance_small_side(side, decay_length, terms: int = 1) -> float:
+    """Fully connected ⟨C⟩ for L ≪ λ0 (paper eq. 20, qnum's form): ``log2(λ0/L) − E[log2 s]``.
+
+    For d ≪ λ0 the PLOB capacitance is C(d) = −log2(1 − e^{−d/λ0}) ≈ −log2(d/λ0) + d/(2 λ0 ln 2),
+    and averaging over the square's distance law (d = L·s, s the unit-square distance)
+    gives ⟨C⟩ ≈ log2(λ0/L) − E[ln s]/ln 2 (``terms=1``; E[ln s] = −25/12 + π/3 + ln(2)/3 ≈
+    −0.8051, so the constant is ≈ 1.1615), plus E[s]·L/(2 λ0 ln 2) with ``terms=2``
+    (E[s] ≈ 0.5214). The paper states the logarithmic law; its constant did not survive
+    extraction, so this constant is qnum's computation.
+
+    Examples
+    --------
+    >>> round(fc_capacitance_small_side(0.01, 1.0), 4)
+    7.8054
+    >>> abs(fc_capacitance_small_side(0.01, 1.0, terms=2) - fc_average_capacitance(0.01, 1.0)) < 1e-4
+    True
+    """
+    if terms not in (1, 2):
+        raise InputError("terms", terms, "must be 1 or 2")
+    x = _positive("side", side) / _positive("decay_length", decay_length)
+    value = -np.log2(x) - SQUARE_MEAN_LOG_DISTANCE / np.log(2)
+    if terms == 2:
+        value += SQUARE_MEAN_DISTANCE * x / (2 * np.log(2))
+    return float(value)
+
+
+def fc_capacitance_large_side(side, decay_length, terms: int = 1) -> float:
+    """Fully connected ⟨C⟩ for L ≫ λ0 (paper eqs. 21–23, qnum's form): ``2π ζ(3)/ln 2 · (λ0/L)²``.
+
+    Only pairs closer than a few λ0 contribute, and for d ≤ L the square's distance density
+    is the polynomial ρ(d) = (2π d/L − 8 d²/L² + 2 d³/L³)/L (eq. 21 keeps its first term,
+    2πd/L²). With ∫₀^∞ x^m C(λ0 x) dx = m! ζ(m + 2)/ln 2 (expand −log2(1 − e^{−x}) =
+    Σ_n e^{−nx}/(n ln 2)), the three terms give
+
+        ⟨C⟩ ≈ [2π ζ(3) (λ0/L)² − 16 ζ(4) (λ0/L)³ + 12 ζ(5) (λ0/L)⁴] / ln 2,
+
+    ``terms`` = 1, 2 or 3 of them; with all three the error is O(e^{−L/λ0}) (pairs farther
+    than L). The paper states the (λ0/L)² decay; its constant did not survive extraction, so
+    2π ζ(3)/ln 2 ≈ 10.90 is qnum's.
+
+    Examples
+    --------
+    >>> round(fc_capacitance_large_side(10.0, 1.0), 4)
+    0.109
+    >>> abs(fc_capacitance_large_side(30.0, 1.0, terms=3) / fc_average_capacitance(30.0, 1.0) - 1) < 1e-6
+    True
+    """
+    if terms not in (1, 2, 3):
+        raise InputError("terms", terms, "must be 1, 2 or 3")
+    y = _positive("decay_length", decay_length) / _positive("side", side)
+    coeffs = (2 * np.pi * zeta(3), -16 * zeta(4), 12 * zeta(5))
+    return float(sum(c * y ** (m + 2) for m, c in enumerate(coeffs[:terms])) / np.log(2))
+
+
+def relay_transition(k: int, distance: float, decay_length: float, p: float) -> float:
+    """α below which k + 1 evenly spaced relays beat k for one pair at ``distance`` (paper eq. 25).
+
+    The path through k evenly spaced relays has capacitance C(d/(k + 1)) and efficiency
+    E_k = (1 − α)·C(d/(k + 1)) + α·k·ln(1 − p); E_{k+1} > E_k for
+    α < ΔC/(ΔC + |ln(1 − p)|), ΔC = C(d/(k + 2)) − C(d/(k + 1)). As d → 0 this tends to
+    :func:`alpha_step` (k + 1, p) (eq. 12); at finite d it is smaller — the broadening of
+    the steps. Only a boundary of Fig. 3(a) where the optimum does move from k to k + 1
+    relays; at large d the direct link jumps straight to k̃ relays (:func:`first_transition`).
+
+    Examples
+    --------
+    >>> abs(relay_transition(0, 1e-6, 1.0, 0.1) - alpha_step(1, 0.1)) < 1e-6
+    True
+    >>> relay_transition(0, 1.0, 1.0, 0.1) < alpha_step(1, 0.1)
+    True
+    """
+    if not 0 < p < 1:
+        raise InputError("p", p, "needs 0 < p < 1")
+    if k < 0:
+        raise InputError("k", k, "must be >= 0")
+    gain = float(plob_capacitance(distance / (k + 2), decay_length)
+                 - plob_capacitance(distance / (k + 1), decay_length))
+    return float(gain / (gain + abs(np.log1p(-p))))
+
+
+def optimal_relays(distance, alpha, decay_length: float, p: float, k_max: int = 400):
+    """Number of evenly spaced relays that maximizes one pair's efficiency (paper Fig. 3(a)).
+
+    argmax over k = 0 … ``k_max`` of (1 − α)·C(d/(k + 1)) + α·k·ln(1 − p), the smallest k on
+    ties (as the exact solver). ``distance`` and ``alpha`` broadcast against each other.
+    The paper's limit of users dense enough that a relay sits wherever it is wanted.
+
+    Examples
+    --------
+    >>> int(optimal_relays(0.01, 0.95, 1.0, 0.1)), int(optimal_relays(0.01, 0.85, 1.0, 0.1))
+    (0, 1)
+    >>> optimal_relays([0.01, 10.0], 0.6, 1.0, 0.1).tolist()   # short pair: 8 relays; far pair: direct
+    [8, 0]
+    """
+    if not 0 < p < 1:
+        raise InputError("p", p, "needs 0 < p < 1")
+    d, a = np.broadcast_arrays(np.asarray(distance, float), np.asarray(alpha, float))
+    k = np.arange(k_max + 1).reshape((-1,) + (1,) * d.ndim)
+    cap = plob_capacitance(d[None] / (k + 1), decay_length)
+    eff = (1 - a[None]) * cap + a[None] * k * np.log1p(-p)
+    return np.argmax(eff, axis=0)
 
 
 def mst_bottlenecks(capacitance) -> np.ndarray:
@@ -157,7 +282,7 @@ def mst_longest_link(nodes: int, side: float, boundary: bool = True) -> float:
     True
     """
     if nodes < 2:
-        raise ValueError(f"nodes = {nodes}: need at least 2 points")
+        raise InputError("nodes", nodes, "need at least 2 points")
     if not boundary:
         return float(side * np.sqrt((np.log(nodes) + np.euler_gamma) / (np.pi * nodes)))
     r_star = np.sqrt(np.log(nodes) / (np.pi * nodes))
@@ -198,7 +323,7 @@ def first_transition(distance: float, decay_length: float, p: float, k_max: int 
     True
     """
     if not 0 < p < 1:
-        raise ValueError(f"p = {p}: needs 0 < p < 1 (with p = 0 relays are free and α̃ = 1)")
+        raise InputError("p", p, "needs 0 < p < 1 (with p = 0 relays are free and α̃ = 1)")
     k_max = k_max or int(4 * distance / decay_length) + 50
     while True:
         k = np.arange(1, k_max + 1)
