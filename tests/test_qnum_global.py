@@ -187,3 +187,26 @@ def test_box_without_point_is_split_inside_it():
         r, cut = _branching(pb, box_lo, box_hi, None)
         assert box_lo[r] < cut < box_hi[r]
         assert cut == pytest.approx(0.5 * (box_lo[r] + box_hi[r]))
+
+
+def test_continental_lengths_never_certify_an_infinite_objective():
+    """NSFNet at its real (continental) lengths: capacities near 1e-96 once made a rate underflow to 0 and
+    the gap test pass as inf <= inf ("optimal" with objective -inf). Certified now means a finite objective
+    that the independent validator recomputes from the point."""
+    import warnings
+
+    import qnum
+    from qnum.families import family
+    from qnum.networks.from_topology import qnum as build
+    from qnum.solvers.repeater.branch_and_bound import _gap_closed
+
+    assert not _gap_closed(-np.inf, -525.6, 1e-4)
+    sc = build("nsfnet", length_scale=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        sol = qnum.solve(sc, time_limit=60)
+    assert sol.objective is not None and np.isfinite(sol.objective)
+    if str(sol.status) == "optimal":
+        assert sol.bound - sol.objective <= 1e-4 * abs(sol.bound) + 1e-12
+    recomputed, problems = family("qnum").validate_point(sc, sol.values)
+    assert not problems and recomputed == pytest.approx(sol.objective, rel=1e-7)

@@ -236,11 +236,12 @@ class _Problem:
         R = self.A.shape[1]
         u, y = v[:R], np.minimum(v[R:], 0.0)
         x = np.exp(u)
-        room = self.d * (1.0 - np.exp(y))
+        room = self.d * -np.expm1(y)           # 1 - e^y without cancellation when y is tiny
         load = self.A @ x
         ratio = np.where(load > 0, room / np.where(load > 0, load, 1.0), np.inf)
         scale = np.minimum(1.0, np.min(np.where(self.A > 0, ratio[:, None], np.inf), axis=0))
-        return np.concatenate([u + np.log(scale * (1 - 1e-15)), y])
+        with np.errstate(divide="ignore"):         # a route squeezed to rate 0: log 0 = -inf, a worthless candidate
+            return np.concatenate([u + np.log(scale * (1 - 1e-15)), y])
 
     def dead_routes_message(self):
         """Why the problem is infeasible, or None: routes whose decoherence factor alone keeps
@@ -481,6 +482,12 @@ def _quick_point(pb: _Problem, fidelity: float = 0.97):
     return v, pb.true_value(v[:R], v[R:]), bound
 
 
+def _gap_closed(best_f: float, bound: float, rel_gap: float) -> bool:
+    """The relative gap is met; never for a non-finite incumbent (inf - inf would pass the test)."""
+    return bool(np.isfinite(best_f) and np.isfinite(bound)
+                and bound - best_f <= rel_gap * max(abs(best_f), abs(bound)))
+
+
 def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_s=120.0) -> Solution:
     """Global optimum of a QNUM scenario with a certified bound (branch and bound on ``Z_r``).
 
@@ -554,7 +561,7 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
             log.info("%.1f s: %d boxes, %d open, incumbent %.8g, bound %.8g, relative gap %.2e", now - t0,
                      nodes, len(heap) + 1, best_f, bound,
                      (bound - best_f) / max(abs(best_f), abs(bound), 1e-300))
-        if bound - best_f <= rel_gap * max(abs(best_f), abs(bound)):
+        if _gap_closed(best_f, bound, rel_gap):
             break
         if nodes >= max_nodes:
             termination = "node_limit"
@@ -584,7 +591,7 @@ def solve_global(sc: RepeaterScenario, rel_gap=1e-4, max_nodes=2000, time_limit_
     else:
         bound = best_f
     bound = max(bound, best_f)
-    gap_ok = bound - best_f <= rel_gap * max(abs(best_f), abs(bound))
+    gap_ok = _gap_closed(best_f, bound, rel_gap)
     if gap_ok:
         status, termination = Status.OPTIMAL, "converged"
     else:
