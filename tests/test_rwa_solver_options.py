@@ -137,3 +137,18 @@ def test_scenario_with_reversed_pair_solve_refused():
     net = sc.net
     with pytest.raises(InputError):
         checked_requests(net, [("u1", "u3"), ("u1", "u3")])
+
+
+def test_reader_treats_a_reversed_pair_as_the_same_connection():
+    """An add of (u3, u1) while (u1, u3) is active is refused when the file is read; a delete may name either order."""
+    from qnum.networks.rwa import RWAScenario
+
+    data = bench_instances()["dser-case1-seq1"].to_dict()
+    add = {"t": 0.0, "op": "add", "users": ["u1", "u3"], "qos": 0.0}
+    data["events"] = [add, {**add, "t": 1.0, "users": ["u3", "u1"]}]
+    with pytest.raises(InputError, match="unordered") as e:
+        RWAScenario.from_dict(data)
+    assert e.value.field == "events[1].users"
+    data["events"] = [add, {"t": 1.0, "op": "delete", "users": ["u3", "u1"]}]
+    events = RWAScenario.from_dict(data).to_dict()["events"]
+    assert [tuple(ev["users"]) for ev in events] == [("u1", "u3"), ("u1", "u3")]

@@ -47,6 +47,14 @@ def test_scenario_key_parameters_with_inline_base():
     assert [r["params"]["alpha"] for r in spec.runs()] == [1, 2]
 
 
+def test_base_scenario_may_name_a_topology():
+    spec = parse_sweep({"family": "mqce", "base": {"scenario": {"topology": "nsfnet", "alpha": 0.2}},
+                        "action": "solve", "parameters": {"alpha": [0.1, 0.3]}})
+    runs = spec.runs()
+    assert [r["params"]["alpha"] for r in runs] == [0.1, 0.3]
+    assert "topology" not in spec.base["scenario"] and spec.base["scenario"]["kind"] == "mqce"
+
+
 @pytest.mark.parametrize("kw, field", [
     ({"parameters": {"nodez": [3]}}, "parameters.nodez"),
     ({"parameters": {"capacity": []}}, "parameters.capacity"),

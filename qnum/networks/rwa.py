@@ -248,10 +248,13 @@ def _events(net: OpticalNetwork, raw) -> list:
             raise ScenarioError(f"events[{i}].qos", qos, "must be a finite number >= 0 (bit/s)")
         key = tuple(pair)
         if op == "add":
-            if key in active:
-                raise ScenarioError(f"events[{i}].users", list(pair), "connection already active")
+            if key in active or key[::-1] in active:
+                raise ScenarioError(f"events[{i}].users", list(pair), "connection already active (a connection "
+                                    "is an unordered user pair)")
             active.add(key)
         else:
+            if key not in active and key[::-1] in active:
+                key = key[::-1]                   # the same connection, named in the other order
             if key not in active:
                 raise ScenarioError(f"events[{i}].users", list(pair), "delete of an inactive connection")
             active.discard(key)

@@ -320,6 +320,11 @@ def _base(base, family_name, root):
     kind = get_family(family_name).KIND
     if scenario.get("kind", kind) != kind:
         raise ScenarioError("base.kind", scenario.get("kind"), f"family {family_name!r} reads kind {kind!r}")
+    if "topology" in scenario:
+        # a scenario naming a network is swept in its expanded file form: parameters then name scenario keys
+        from qnum.networks.from_topology import expand
+
+        scenario = expand({"kind": kind, **scenario}, root).to_dict()
     return {"scenario": {"kind": kind, **scenario}}
 
 
