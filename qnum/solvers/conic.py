@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 
 import cvxpy as cp
 
@@ -67,8 +68,13 @@ def solve_problem(problem: cp.Problem, *, linear: bool, solver: str | None = Non
                 options = {**options, TIME_LIMIT_OPTION[attempt]: left}
         log.debug("CVXPY: %s with %s", attempt, options)
         try:
-            with solver_output_to_stderr():
+            # CVXPY warns "Solution may be inaccurate" on an optimal_inaccurate status; that status is
+            # returned to the caller, who certifies the point itself, so it becomes a log line, not a warning.
+            with solver_output_to_stderr(), warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
                 problem.solve(solver=attempt, **options)
+            for w in caught:
+                log.info("CVXPY (%s): %s", attempt, w.message)
             log.debug("CVXPY: %s returned %s in %.3f s", attempt, problem.status, time.perf_counter() - start)
             return str(problem.status)
         except cp.error.SolverError as exc:
