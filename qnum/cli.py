@@ -15,9 +15,11 @@ Schemas of the scenario files and outputs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -572,7 +574,8 @@ def main(argv=None) -> int:
     0 success; 2 invalid input (one line ``qnum: error: field = value: problem`` on stderr);
     1 an internal error (one line ``qnum: internal error: ...``; the traceback with
     ``--debug`` or ``QNUM_DEBUG=1``), or a sweep stopped because its Dask workers or
-    scheduler are gone (``qnum sweep: stopped: ...``; finished runs kept); 130 interrupted.
+    scheduler are gone (``qnum sweep: stopped: ...``; finished runs kept); 130 interrupted;
+    141 the reader of stdout went away (``qnum ... | head``), quietly.
     """
     args = _parser().parse_args(argv)
     handler = _configure_logging(args.verbose, args.quiet)
@@ -584,6 +587,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("qnum: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of our stdout went away (`qnum ... | head`): stop quietly, as a Unix filter does
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:  # noqa: BLE001 - the one place every other failure (MemoryError too) becomes exit 1
         return _internal_error(exc, args.debug)
     finally:

@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+from qnum.api import data_path
 from qnum.cli import main
 from qnum.networks.pumping import FOUR_NODE_SKR_KBPS, pairs_to_matrix, table_i
 
@@ -176,3 +177,13 @@ def test_bench_refuses_slots_and_seed_where_no_run_takes_them(capsys):
     code, out, err = run(capsys, "bench", "rwa", "--slots", "5000", "--no-plots")
     assert code == 2 and out == "" and err.strip() == "qnum: error: --slots = '5000': no bench run of kind rwa takes it"
     assert run(capsys, "bench", "mqce", "qnum", "--seed", "3", "--no-plots")[0] == 2
+
+
+def test_closed_stdout_stops_quietly():
+    """`qnum solve F | head -1`: the reader goes away; qnum stops with 141 and prints no error."""
+    proc = subprocess.Popen([sys.executable, "-m", "qnum", "solve", str(data_path("qnum/two-user.json"))],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()                       # before qnum writes anything: its first write meets EPIPE
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert err == ""
