@@ -422,6 +422,12 @@ def _check_output_path(path):
     if suffix not in OUTPUT_FORMATS:
         raise OptionError("-o", path, f"unknown extension {suffix or '(none)'!r}: use .json (the full output) "
                           "or .csv (the labelled values or time series)")
+    target = Path(path)
+    if target.is_dir():
+        raise OptionError("-o", path, "is a directory: name a file")
+    if not target.parent.is_dir():
+        # refused before a possibly long solve, not after it
+        raise OptionError("-o", path, f"no directory {str(target.parent)!r} to write into")
     return suffix
 
 

@@ -119,6 +119,14 @@ def test_unknown_output_extension_exits_2_before_running(tmp_path, capsys):
     assert not (tmp_path / "x.xlsx").exists()
 
 
+@pytest.mark.parametrize("target, problem", [("missing-dir/x.json", "no directory"), (".", "unknown extension"),
+                                             ("dir.json", "is a directory")])
+def test_unwritable_output_exits_2_before_running(tmp_path, capsys, target, problem):
+    (tmp_path / "dir.json").mkdir()
+    code, out, err = run(capsys, "solve", str(DATA / "qnum/nsfnet-20.json"), "-o", str(tmp_path / target))
+    assert code == 2 and out == "" and err.count("\n") == 1 and problem in err
+
+
 # -- readable human output ------------------------------------------------------------------------
 
 REPR_LEAKS = re.compile(r"np\.float64|np\.int64|array\(|Status\.|TerminationCondition|object at 0x|\d\.\d{9,}")
