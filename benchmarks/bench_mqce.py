@@ -6,6 +6,8 @@ one-off compilation (≈ 4 s on a fresh install, then cached on disk; loading th
 Usage: python benchmarks/bench_mqce.py [N ...]   (Pollack run only for N <= 200; peak RSS printed; the
            scenario's construction — distances and capacitances — is timed apart from the solves)
        python benchmarks/bench_mqce.py sweep N [N ...]   (50 α values: shared-level sweep vs separate solves)
+       python benchmarks/bench_mqce.py one N   (one process, one size: scenario construction, then solve_fast
+           with the network; wall and CPU seconds of each and the peak RSS — for N = 5,000 and 10,000)
        python benchmarks/bench_mqce.py authors BINARY N [N ...]
            side by side with the authors' C program (lorenzocirigliano/quantum-networks-optimization,
            optimize/optimize_QE.c, built by you as its README says, e.g. `gcc optimize_QE.c -lm -o optimize_QE`;
@@ -38,6 +40,22 @@ if sys.argv[1:2] == ["sweep"]:
         same = all(np.array_equal(a.efficiency, b.efficiency) and np.array_equal(a.hops, b.hops)
                    for a, b in zip(sw, one))
         print(f"{n} | {ts:.2f} | {t1:.2f} | {t1 / ts:.1f} | {same}", flush=True)
+    sys.exit(0)
+
+if sys.argv[1:2] == ["one"]:
+    import resource
+    n = int(sys.argv[2])
+    w, c = time.perf_counter(), time.process_time()
+    sc = random_square(n, 10.0, 1.0, 0.1, 0.5, seed=1)
+    w_sc, c_sc = time.perf_counter() - w, time.process_time() - c
+    print(f"N = {n}: scenario {w_sc:.2f} s wall, {c_sc:.2f} s CPU, peak RSS so far "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB", flush=True)
+    w, c = time.perf_counter(), time.process_time()
+    f = solve_fast(sc)
+    w_f, c_f = time.perf_counter() - w, time.process_time() - c
+    print(f"N = {n}: solve_fast with network {w_f:.2f} s wall, {c_f:.2f} s CPU (all threads), {f.levels} levels, "
+          f"{len(f.edges)} links; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB",
+          flush=True)
     sys.exit(0)
 
 if sys.argv[1:2] == ["authors"]:

@@ -7,7 +7,10 @@ Run: ``python benchmarks/bench_qnum.py [PAIRS SEEDS]`` (global solve table),
 at 1,000 and 10,000 routes, message level at 1,000 routes),
 ``python benchmarks/bench_qnum.py convex`` (the CVXPY convex model on NSFNet 20 pairs) and
 ``python benchmarks/bench_qnum.py latency`` (message-level QPrimalDual: slots to converge vs
-per-link latency, plain and PI prices); all print markdown.
+per-link latency, plain and PI prices) and
+``python benchmarks/bench_qnum.py scip [PAIRS,UTILITY,SEED ...] [--limit SECONDS]`` (SCIP side by side with
+the certified global solve on the same NSFNet instances; SCIP gets ``--limit`` CPU seconds, default 600);
+all print markdown.
 Targets (issue 5): NSFNet 20 pairs — concave optimum <= 2 s; non-concave global optimum to
 relative gap <= 1e-4 within 120 s.
 """
@@ -118,19 +121,73 @@ def scale():
     from qnum.solvers.repeater.primaldual import qprimaldual
     g = germany50_graph(0.01)
     nodes = sorted(g)
-    print("| routes | model | iterations | build s | run s |")
-    print("|---|---|---|---|---|")
+    import os
+
+    print(f"load average {os.getloadavg()[0]:.1f}\n")
+    print("| routes | model | iterations | build s | run s (wall) | run s (CPU) |")
+    print("|---|---|---|---|---|---|")
     for R, model, iters in ((1000, "array", 10000), (10000, "array", 10000), (1000, "messages", 20000)):
         rng = np.random.default_rng(0)
         pairs = [tuple(nodes[i] for i in rng.choice(len(nodes), 2, replace=False)) for _ in range(R)]
         t0 = time.perf_counter()
         sc = from_graph(g, pairs)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         if model == "array":
             qprimaldual(sc.capacity_scale, sc.incidence, sc.weights, iters=iters, utility=sc.utility)
         else:
             qprimaldual_messages(sc, iters=iters, hop_delay=1)
-        print(f"| {R} | {model} | {iters} | {t1 - t0:.2f} | {time.perf_counter() - t1:.2f} |", flush=True)
+        print(f"| {R} | {model} | {iters} | {t1 - t0:.2f} | {time.perf_counter() - t1:.2f} "
+              f"| {time.process_time() - c1:.2f} |", flush=True)
+
+
+SCIP_DEFAULT = ("40,secret-key,0", "40,distillable,0", "20,secret-key,0", "10,secret-key,0", "40,negativity,0",
+                "20,distillable,0", "10,distillable,0", "20,negativity,0", "10,negativity,0")
+
+
+def scip_table(instances=SCIP_DEFAULT, limit=600.0):
+    """SCIP (the tests' own model, ``tests/test_qnum_scip.py``) against ``solve_global`` on NSFNet instances.
+
+    Each instance is ``"PAIRS,UTILITY,SEED"``. SCIP's clock is set to CPU time (``timing/clocktype`` 1) so
+    that its ``limit`` means the same on a loaded machine; qnum's solve is timed in CPU seconds too
+    (``time.process_time``), gap target 1e-4, its default 120 s limit.
+    """
+    import pathlib
+    import time
+
+    import pyscipopt
+
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests"))
+    import test_qnum_scip  # the SCIP formulation is the tests' own, imported, not copied
+
+    models = []
+
+    class CPUClockModel(pyscipopt.Model):
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            self.setParam("timing/clocktype", 1)
+            models.append(self)
+
+    pyscipopt.Model = CPUClockModel
+    warnings.simplefilter("ignore")
+    print("| pairs | utility | seed | qnum status | qnum utility | qnum gap | qnum CPU s | SCIP status "
+          "| SCIP primal | SCIP dual | SCIP gap | SCIP nodes | SCIP CPU s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for spec in instances:
+        n, utility, seed = spec.split(",")
+        sc = nsfnet(int(n), seed=int(seed), utility=utility)
+        c0 = time.process_time()
+        g = solve_global(sc, rel_gap=1e-4)
+        cq = time.process_time() - c0
+        c0 = time.process_time()
+        try:
+            status, obj, dual = test_qnum_scip.scip_optimum(sc, time_limit=limit)
+        except Warning as e:  # pyscipopt raises Warning when no primal solution exists at the limit
+            status, obj, dual = f"no point ({type(e).__name__})", float("nan"), models[-1].getDualbound()
+        cs = time.process_time() - c0
+        m = models[-1]
+        gap = abs(dual - obj) / max(abs(obj), 1e-12)
+        print(f"| {n} | {utility} | {seed} | {g.status} | {g.objective:.6f} | {g.relative_gap:.1e} | {cq:.2f} "
+              f"| {status} | {obj:.6f} | {dual:.6f} | {gap:.1e} | {m.getNNodes()} | {cs:.1f} |", flush=True)
 
 
 if __name__ == "__main__":
@@ -140,6 +197,14 @@ if __name__ == "__main__":
         latency()
     elif sys.argv[1:2] == ["germany50"]:
         germany50_table(*(tuple(int(v) for v in a.split(",")) for a in sys.argv[2:]))
+    elif sys.argv[1:2] == ["scip"]:
+        args = sys.argv[2:]
+        lim = 600.0
+        if "--limit" in args:
+            i = args.index("--limit")
+            lim = float(args[i + 1])
+            del args[i:i + 2]
+        scip_table(tuple(args) or SCIP_DEFAULT, lim)
     elif sys.argv[1:2] == ["scale"]:
         scale()
     elif sys.argv[1:2] == ["dynamics"]:

@@ -54,7 +54,7 @@ def scenario_from_dict(data: dict, base_dir=None):
 
 
 def load_scenario(source, kind: str | None = None):
-    """Read a scenario of any kind: a scenario file (``.json`` / ``.toml``), a dict, or a topology.
+    """Read a scenario of any kind: a scenario file (``.json`` / ``.toml`` / ``.npz``), a dict, or a topology.
 
     A topology — a ``.graphml`` / ``.gml`` / ``.csv`` file, a node-link ``.json`` without a
     ``"kind"`` key, ``"topohub:<key>"``, ``"nsfnet"`` / ``"usnet"`` or a networkx graph — needs

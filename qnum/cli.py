@@ -177,7 +177,8 @@ def _add_common_arguments(parser, top=False) -> None:
 
 
 def _add_input_arguments(parser) -> None:
-    parser.add_argument("file", help="scenario file (.json or .toml)")
+    parser.add_argument("file", help="scenario file (.json, .toml or .npz), or a network (.graphml, .gml, .csv, "
+                        "topohub:KEY, nsfnet, usnet) with --kind")
     parser.add_argument("--kind", default=None, help="the scenario kind, for files that do not say it (a "
                         "topology file)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")

@@ -13,13 +13,16 @@ qnum's stand-in default scale is 1/100 as REFERENCE.md suggests).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from qnum.errors import ScenarioError
 from qnum.networks.display import ScenarioDisplay
 from qnum.physics.werner import UTILITIES, fidelity_from_werner, link_capacity_scale
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 #: NSFNet (14 nodes) link lengths in km, REFERENCE.md §3; the 21-link variant drops (7, 10).
 NSFNET_KM = [(1, 2, 2100), (1, 3, 3000), (1, 8, 4800), (2, 3, 1200), (2, 4, 1500),
@@ -431,6 +434,7 @@ def from_graph(graph: nx.Graph, pairs, weights=None, utility="distillable", **ph
 
     Examples
     --------
+    >>> import networkx as nx
     >>> g = nx.Graph()
     >>> g.add_edge("A", "B", length_km=2.0); g.add_edge("B", "C", length_km=3.0); g.add_edge("A", "C", length_km=9.0)
     >>> sc = from_graph(g, [("A", "C"), ("A", "B")])
@@ -452,6 +456,9 @@ def from_graph(graph: nx.Graph, pairs, weights=None, utility="distillable", **ph
     weights = [1.0] * len(pairs) if weights is None else list(weights)
     if len(weights) != len(pairs):
         raise ScenarioError("weights", weights, f"need one per pair ({len(pairs)})")
+    # imported on use: networkx costs ~0.3 s of every start-up otherwise
+    import networkx as nx
+
     routes, taken = [], set()
     for i, (a, b) in enumerate(pairs):
         for node in (a, b):
@@ -484,6 +491,8 @@ def nsfnet(n_pairs=10, seed=0, length_scale=0.01, utility="distillable") -> Repe
     >>> len(sc.link_names), len(sc.routes)
     (21, 5)
     """
+    import networkx as nx
+
     scale = _positive("length_scale", length_scale)
     g = nx.Graph()
     for a, b, km in NSFNET_KM:

@@ -17,7 +17,6 @@ import math
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from qnum.networks.pumping import AT_MOST_K, MATCHING
 
@@ -60,6 +59,9 @@ def best_matching(gains, factor, edges_i, edges_j, nodes) -> tuple[np.ndarray, f
     >>> sorted(idx.tolist()), v
     ([0, 5], 6.0)
     """
+    # imported on use: scipy.optimize costs ~0.3 s of every start-up otherwise
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     positive = np.flatnonzero(gains > 0)
     if positive.size == 0:
         return np.empty(0, dtype=np.int64), 0.0

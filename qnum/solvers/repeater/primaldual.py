@@ -55,6 +55,34 @@ def marginal(utility: str, z: np.ndarray) -> np.ndarray:
         return np.where(e > 0, slope * w / e, 5.0)
 
 
+def incidence_sums(A):
+    """``(per_route, per_link)``: the functions ``v ↦ Aᵀv`` (over each route's links) and ``v ↦ Av``
+    (over each link's routes) of a 0/1 link-route incidence, as sparse products.
+
+    Each route crosses a few links, so a sum costs O(link-route pairs). The products are CSR
+    matrices of ones with sorted indices: every sum adds its terms in increasing index order
+    starting from 0 — the order the message-level simulation's ``bincount`` sums use, so the two
+    agree to the last bit (the summation order is all that matters: the terms are ``1.0 · v``).
+
+    Examples
+    --------
+    >>> A = np.array([[1, 0, 1], [0, 1, 1.0]])
+    >>> per_route, per_link = incidence_sums(A)
+    >>> per_route(np.array([1.0, 2.0])).tolist(), per_link(np.array([1.0, 2.0, 4.0])).tolist()
+    ([1.0, 2.0, 3.0], [5.0, 6.0])
+    """
+    from scipy.sparse import csr_matrix
+
+    L, R = A.shape
+    links, routes = np.nonzero(A)
+    ones = np.ones(links.size)
+    by_link = csr_matrix((ones, (links, routes)), shape=(L, R))
+    by_route = csr_matrix((ones, (routes, links)), shape=(R, L))
+    by_link.sort_indices()
+    by_route.sort_indices()
+    return by_route.__matmul__, by_link.__matmul__
+
+
 @dataclass(frozen=True)
 class DynamicsRun:
     """What a run of the QPrimalDual dynamics returns: the last iterate and its recorded history.
@@ -141,15 +169,7 @@ def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable",
     om = np.asarray(omega, float)
     L, R = A.shape
     off = np.zeros(R) if log_decay is None else np.asarray(log_decay, float)
-    # each route crosses a few links: sums over the (link, route) pairs cost O(pairs) per iteration
-    links, routes = np.nonzero(A)                 # sorted by link, then route
-    by_route = np.lexsort((links, routes))        # sorted by route, then link
-
-    def per_route(v):                              # A^T v
-        return np.bincount(routes[by_route], weights=v[links[by_route]], minlength=R)
-
-    def per_link(v):                               # A v
-        return np.bincount(links, weights=v[routes], minlength=L)
+    per_route, per_link = incidence_sums(A)
 
     u = np.zeros(R)
     y = np.full(L, -0.05)
