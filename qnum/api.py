@@ -74,7 +74,7 @@ def load_scenario(source, kind: str | None = None):
     ...
     qnum.errors.ScenarioError: kind = None: 'nsfnet' is a network, not a scenario: give the kind to build on it ...
     """
-    from qnum.networks.topology import is_topology_source
+    from qnum.networks.sources import is_topology_source
 
     if kind is not None:
         family(kind)                              # an unknown kind: the registry's error, naming the kinds

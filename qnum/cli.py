@@ -77,7 +77,11 @@ def dump_json(obj) -> str:
     >>> dump_json({"a": float("nan"), (0, 1): 2})
     '{"a": null, "0-1": 2}'
     """
-    return json.dumps(_clean(obj), default=_json_default, allow_nan=False)
+    try:
+        # most outputs are plain already: the C encoder, strict about NaN and about keys, is the fast path
+        return json.dumps(obj, default=_json_default, allow_nan=False)
+    except (TypeError, ValueError):            # a tuple key or a non-finite float somewhere: clean, then encode
+        return json.dumps(_clean(obj), default=_json_default, allow_nan=False)
 
 
 # -- options from the registry ------------------------------------------------------------------

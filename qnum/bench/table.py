@@ -133,10 +133,10 @@ def _rows_of(value):
         flat = []
         for row in value:
             nested = [k for k, v in row.items() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)]
-            base = {k: (v if _scalar(v) else _compact(v)) for k, v in row.items() if k not in nested}
+            # cells stay raw here; format_output compacts only the rows it prints (a schedule has ~10^4)
+            base = {k: v for k, v in row.items() if k not in nested}
             if len(nested) == 1:
-                flat += [{**base, **{k: (v if _scalar(v) else _compact(v)) for k, v in inner.items()}}
-                         for inner in row[nested[0]]]
+                flat += [{**base, **inner} for inner in row[nested[0]]]
             else:
                 flat.append({**base, **{k: f"[{len(row[k])} entries]" for k in nested}})
         notes = []
@@ -219,5 +219,6 @@ def format_output(out: dict, max_rows: int = 20) -> str:
         notes = [n for n in notes if not n.endswith(":")]
         if more > 0:
             notes.append(f"... {more} more rows (--json or -o FILE.json / FILE.csv has all)")
-        parts.append("\n".join(title + [_text_table(header, rows[:max_rows])] + notes))
+        shown = [[v if _scalar(v) else _compact(v) for v in row] for row in rows[:max_rows]]
+        parts.append("\n".join(title + [_text_table(header, shown)] + notes))
     return "\n\n".join(parts)

@@ -9,7 +9,7 @@ qnum's (no paper defines one).
 
 Safety: arrays are loaded with ``allow_pickle=False`` (object arrays are refused), must be
 boolean, integer or float, and finite; the header goes through the same checks as a JSON file
-(:func:`qnum.networks.io.check_plain`: depth, integer range, non-finite numbers). Errors are
+(:func:`qnum.networks.plain.check_plain`: depth, integer range, non-finite numbers). Errors are
 :class:`~qnum.errors.ScenarioError` naming the file or the entry.
 
 Examples
@@ -132,7 +132,7 @@ def read_npz(path, field: str = "file") -> dict:
     ------
     ScenarioError
         Not a readable npz; no header; an object array; a non-numeric or non-finite array;
-        a reference to a missing array; the header's own checks (:func:`qnum.networks.io.check_plain`).
+        a reference to a missing array; the header's own checks (:func:`qnum.networks.plain.check_plain`).
 
     Examples
     --------
@@ -145,7 +145,7 @@ def read_npz(path, field: str = "file") -> dict:
     ...
     qnum.errors.ScenarioError: coordinates[0][1] = nan: must be a finite number
     """
-    from qnum.networks.io import MAX_INT, check_plain
+    from qnum.networks.plain import MAX_INT, check_plain
 
     path = Path(path)
     if not path.is_file():

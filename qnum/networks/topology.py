@@ -50,6 +50,7 @@ from pathlib import Path
 import networkx as nx
 
 from qnum.errors import ScenarioError
+from qnum.networks.sources import BUILTINS, TOPOHUB, is_topology_source  # noqa: F401 - re-exported
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +62,8 @@ DEFAULT_ROUTE_FACTOR = 1.0
 EARTH_RADIUS_KM = 6371.0
 #: longest link accepted (km): beyond it a value is a unit mistake (Earth's circumference is 40,075 km)
 MAX_LINK_KM = 1e5
-#: the built-in topologies, name -> file under qnum/data/topologies (germany50: :mod:`qnum.networks.topologies`)
-BUILTINS = {"nsfnet": "nsfnet.json", "usnet": "usnet.json", "germany50": None}
 #: file suffixes load_topology reads
 SUFFIXES = (".graphml", ".gml", ".json", ".csv")
-#: prefix of a topohub key
-TOPOHUB = "topohub:"
 
 
 def great_circle_km(lon1, lat1, lon2, lat2) -> float:
@@ -80,45 +77,6 @@ def great_circle_km(lon1, lat1, lon2, lat2) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
-
-
-def is_topology_source(source) -> bool:
-    """True when ``source`` names a topology rather than a scenario file.
-
-    A topology is a :class:`networkx.Graph`, a built-in name, a ``topohub:`` key, a path ending in
-    ``.graphml`` / ``.gml`` / ``.csv``, or a ``.json`` file of node-link data (no ``"kind"`` key).
-
-    Examples
-    --------
-    >>> is_topology_source("topohub:sndlib/polska"), is_topology_source("usnet"), is_topology_source("s.toml")
-    (True, True, False)
-    """
-    if isinstance(source, nx.Graph):
-        return True
-    if not isinstance(source, (str, Path)):
-        return False
-    text = str(source)
-    if text.startswith(TOPOHUB) or text.lower() in BUILTINS:
-        return True
-    suffix = Path(text).suffix.lower()
-    if suffix in (".graphml", ".gml", ".csv"):
-        return True
-    if suffix == ".json" and Path(text).is_file():
-        try:
-            raw = Path(text).read_text(encoding="utf-8")
-        except (OSError, ValueError):
-            return False
-        if '"kind"' in raw:
-            # every scenario file names its kind: skip a second parse of (possibly large) scenario files
-            return False
-        from qnum.networks.io import looks_like_node_link, parse_file
-
-        try:
-            head = parse_file(text)               # depth-limited: a hostile file is the reader's error
-        except ScenarioError:
-            return False
-        return looks_like_node_link(head)
-    return False
 
 
 def load_topology(source, *, length: str | None = None, route_factor: float = DEFAULT_ROUTE_FACTOR,

@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import sparse
 
 from qnum.networks.pumping import AT_MOST_K, MATCHING
 
@@ -59,7 +58,8 @@ def best_matching(gains, factor, edges_i, edges_j, nodes) -> tuple[np.ndarray, f
     >>> sorted(idx.tolist()), v
     ([0, 5], 6.0)
     """
-    # imported on use: scipy.optimize costs ~0.3 s of every start-up otherwise
+    # imported on use: scipy.optimize and scipy.sparse cost ~0.3 s of every start-up otherwise
+    from scipy import sparse
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     positive = np.flatnonzero(gains > 0)
@@ -113,6 +113,8 @@ class TopologyOracle:
             if bound <= MATCHING_TABLE_LIMIT:
                 self._tabulate(enumerate_topologies(scenario))
         elif self.family == "explicit":
+            from scipy import sparse
+
             tops = scenario.topologies
             sizes = np.array([len(t) for t in tops])
             rows = np.repeat(np.arange(len(tops)), sizes)

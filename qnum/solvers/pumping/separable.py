@@ -27,7 +27,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 from qnum.errors import OptionError
 from qnum.solvers.pumping.dual import dual_bound
@@ -405,6 +404,8 @@ def _interior_point(a_red, idx, w, capacity, alpha, fixed_rate, bidx, S, tol, ma
 
         def apply_b_inverse(v):
             return dinv * v - z * (np.einsum("ij,ij->i", z, v) / q)[:, None]
+
+        from scipy import sparse  # imported on use (start-up); cached after the first call
 
         zs = sparse.csr_matrix((z.ravel()[keep_cols], (rows[keep_cols], cols[keep_cols])), shape=(M, nb))
         schur = -(zs.T @ sparse.diags(1.0 / q) @ zs).toarray()

@@ -39,17 +39,19 @@ def decompose_marginals(y, tol: float = 1e-12) -> list[tuple[float, tuple[int, .
     starts = ends - y
     cuts = np.unique(np.concatenate([[0.0, 1.0], np.mod(starts, 1.0), np.mod(ends, 1.0)]))
     cuts = cuts[(cuts >= 0) & (cuts <= 1)]
+    widths = np.diff(cuts)
+    keep = widths > tol
+    mids, widths = (0.5 * (cuts[:-1] + cuts[1:]))[keep], widths[keep]
+    # every cut interval's sampling points at once (one row per interval): the pairs whose
+    # segment [start, end) holds a point u + m, m = 0, 1, ... below the total
+    points = mids[:, None] + np.arange(int(np.ceil(total)) + 1)[None, :]
+    valid = points < total
+    members = np.searchsorted(ends, np.where(valid, points, 0.0), side="right")
+    valid &= y[np.minimum(members, y.size - 1)] > 0
     out = {}
-    for lo, hi in zip(cuts[:-1], cuts[1:]):
-        if hi - lo <= tol:
-            continue
-        u = 0.5 * (lo + hi)
-        points = u + np.arange(int(np.ceil(total)) + 1)
-        points = points[points < total]
-        members = np.searchsorted(ends, points, side="right")
-        members = members[y[np.minimum(members, y.size - 1)] > 0]
-        key = tuple(sorted(set(members.tolist())))
-        out[key] = out.get(key, 0.0) + float(hi - lo)
+    for row, ok, width in zip(members.tolist(), valid.tolist(), widths.tolist()):
+        key = tuple(sorted({m for m, v in zip(row, ok) if v}))
+        out[key] = out.get(key, 0.0) + width
     return [(p, k) for k, p in out.items()]
 
 
@@ -111,6 +113,7 @@ class Schedule:
     def to_list(self) -> list[dict]:
         """JSON form: per state, ``[{"prob": p, "pairs": [[i, j], ...]}, ...]``."""
         sc = self.scenario
-        return [{"state": c, "topologies": [{"prob": p, "pairs": [list(sc.pair(e)) for e in idx]}
+        pairs = np.array(sc.pairs, dtype=np.int64).reshape(-1, 2)
+        return [{"state": c, "topologies": [{"prob": p, "pairs": pairs[list(idx)].tolist()}
                                              for p, idx in self.topologies(c)]}
                 for c in range(sc.num_states)]
