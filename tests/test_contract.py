@@ -203,7 +203,10 @@ def test_every_method_returns_a_point_its_family_validator_accepts(kind, method,
     plugin = family(kind)
     sc = dict(_instances(kind))[instance]
     spec = plugin.METHODS[method]
-    sol = qnum.solve(sc, method, **({"time_limit": 60.0} if "time_limit" in spec.honours else {}))
+    # a method that stops at its limit still returns a validated point and an honest bound; SCIP
+    # (the independent cross-check) does not close dumbbell-8 in 60 s, so 5 s checks the same contract
+    limit = 5.0 if method == "scip" else 60.0
+    sol = qnum.solve(sc, method, **({"time_limit": limit} if "time_limit" in spec.honours else {}))
     assert sol.family == kind and sol.objective is not None, sol.message
     objective, problems = plugin.validate_point(sc, sol.values)
     assert problems == []
