@@ -112,8 +112,9 @@ def test_output_csv_of_simulate_and_compare_is_the_time_series(tmp_path, capsys)
     np.testing.assert_allclose(s["objective"], c["objective"], rtol=1e-12)   # the same seeded run
 
 
-def test_unknown_output_extension_exits_2_before_running(tmp_path, capsys):
-    code, out, err = run(capsys, "solve", str(DATA / "qnum/nsfnet-20.json"), "-o", str(tmp_path / "x.xlsx"))
+def test_unknown_output_extension_exits_2_before_running(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)               # a short path: an error message abbreviates long values
+    code, out, err = run(capsys, "solve", str(DATA / "qnum/nsfnet-20.json"), "-o", "x.xlsx")
     assert code == 2 and out == "" and err.count("\n") == 1
     assert "unknown extension '.xlsx'" in err and "x.xlsx" in err
     assert not (tmp_path / "x.xlsx").exists()
