@@ -237,3 +237,16 @@ def test_plugin_import_is_light():
             "heavy = [m for m in ('cvxpy', 'scipy.optimize', 'pyomo', 'numba', 'pyscipopt') if m in sys.modules]\n"
             "assert not heavy, heavy\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_convex_method_takes_another_cvxpy_solver():
+    """--solver for the QNUM convex method: SCS reaches the certified optimum Clarabel reaches; an absent solver
+    is refused by name before anything is built."""
+    from qnum.errors import OptionError
+
+    sc = qnum.load_scenario(qnum.data_path("qnum/two-user.json"))
+    clarabel, scs = qnum.solve(sc, "convex"), qnum.solve(sc, "convex", solver="scs")
+    assert str(scs.status) == "optimal" and scs.solver == "cvxpy-scs"
+    assert scs.objective == pytest.approx(clarabel.objective, rel=1e-6)
+    with pytest.raises(OptionError, match="not an installed CVXPY solver"):
+        qnum.solve(sc, "convex", solver="no-such-solver")

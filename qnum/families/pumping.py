@@ -143,12 +143,9 @@ def solve(scenario: PumpingScenario, method: str = "auto", *, tol: float | None 
         key = next(iter(solver_options))
         raise OptionError(key, solver_options[key], f"not an option of method {method!r} of kind 'pumping'")
     if solver is not None:
-        import cvxpy as cp
+        from qnum.solvers.conic import checked_solver_name
 
-        if solver.upper() not in cp.installed_solvers():
-            raise OptionError("solver", solver, f"is not an installed CVXPY solver; installed: "
-                              f"{', '.join(cp.installed_solvers())}")
-        solver = solver.upper()
+        solver = checked_solver_name(solver)
     model = AlphaFair(scenario)
     if method in ("separable", "cvxpy") and not _applies(model, method):
         raise OptionError("method", method, _NEEDS[method])

@@ -63,7 +63,10 @@ METHODS = {
                      f"(default {GLOBAL_TIME_LIMIT:g} s)"),
     "convex": Method("CVXPY convex model in log variables with tangent cuts (Clarabel): optimal in the concave "
                      "case, otherwise the envelope bound with status feasible; tol = relative gap (default "
-                     "1e-7), time_limit passed to Clarabel and checked between cut rounds"),
+                     "1e-7), time_limit passed to Clarabel and checked between cut rounds; solver = another "
+                     "CVXPY solver with exponential cones (e.g. SCS)",
+                     solver_options=(Option("solver", "str", "CVXPY solver name with exponential cones "
+                                                             "(default CLARABEL)"),)),
     "local": Method("scipy SLSQP from three starts: a local optimum, no bound", honours=(), certified=False),
     "scip": Method("SCIP's spatial branch and bound on the same problem written independently in SCIP's "
                    "expression language (pyscipopt, the optional extra qnum[scip]): a cross-check of global, "
@@ -163,7 +166,13 @@ def solve(scenario: RepeaterScenario, method: str, *, tol=None, time_limit=None,
     elif method == "convex":
         from qnum.models.repeater import REL_GAP, solve_convex
 
-        sol = solve_convex(scenario, rel_gap=REL_GAP if tol is None else tol, time_limit_s=time_limit)
+        solver = solver_options.get("solver")
+        if solver is not None:
+            from qnum.solvers.conic import checked_solver_name
+
+            solver = checked_solver_name(solver)
+        sol = solve_convex(scenario, rel_gap=REL_GAP if tol is None else tol, time_limit_s=time_limit,
+                           solver=solver or "CLARABEL")
     else:
         from qnum.solvers.repeater.local import solve_local
 

@@ -253,11 +253,12 @@ class ConvexQNUM:
                         termination=termination)
 
 
-def solve_convex(scenario: RepeaterScenario, rel_gap: float = REL_GAP, time_limit_s: float | None = None) -> Solution:
+def solve_convex(scenario: RepeaterScenario, rel_gap: float = REL_GAP, time_limit_s: float | None = None,
+                 solver: str = "CLARABEL") -> Solution:
     """Build and solve :class:`ConvexQNUM` (the concave case's certified convex solve).
 
-    ``time_limit_s`` counts from the call (the CVXPY compilation included); see
-    :meth:`ConvexQNUM.solve`.
+    ``time_limit_s`` counts from the call (the CVXPY compilation included); ``solver`` is a CVXPY
+    solver with exponential cones (Clarabel; SCS); see :meth:`ConvexQNUM.solve`.
 
     Examples
     --------
@@ -269,6 +270,6 @@ def solve_convex(scenario: RepeaterScenario, rel_gap: float = REL_GAP, time_limi
     t0 = time.perf_counter()
     model = ConvexQNUM(scenario)
     left = None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - t0), 0.0)
-    solution = model.solve(rel_gap=rel_gap, time_limit_s=left)
+    solution = model.solve(rel_gap=rel_gap, time_limit_s=left, solver=solver)
     solution.seconds = time.perf_counter() - t0
     return solution

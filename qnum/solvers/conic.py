@@ -83,6 +83,26 @@ def solve_problem(problem: cp.Problem, *, linear: bool, solver: str | None = Non
     return message
 
 
+def checked_solver_name(name: str) -> str:
+    """A user-named CVXPY solver, upper-cased, or :class:`~qnum.errors.OptionError` listing the installed ones.
+
+    Examples
+    --------
+    >>> checked_solver_name("clarabel")
+    'CLARABEL'
+    >>> checked_solver_name("nope")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    qnum.errors.OptionError: solver = 'nope': is not an installed CVXPY solver; installed: ...
+    """
+    from qnum.errors import OptionError
+
+    if name.upper() not in cp.installed_solvers():
+        raise OptionError("solver", name, f"is not an installed CVXPY solver; installed: "
+                          f"{', '.join(cp.installed_solvers())}")
+    return name.upper()
+
+
 @contextlib.contextmanager
 def solver_output_to_stderr():
     """Send what compiled solvers write to the process's stdout (file descriptor 1) to stderr.
