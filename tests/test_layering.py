@@ -88,14 +88,16 @@ def test_no_import_cycles_between_modules():
 
 
 def test_a_pumping_solve_imports_no_other_family_machinery():
-    # Table I with independent SKRs: the separable interior-point method, no CVXPY. (Methods that
+    # Table I with independent SKRs: the separable interior-point method, no CVXPY, and at this size
+    # not even scipy or networkx (start-up is most of a small command-line solve). (Methods that
     # use CVXPY import it, and CVXPY itself imports pyscipopt when it is installed.)
     code = (
         "import sys, qnum\n"
         "sc = qnum.load_scenario(qnum.data_path('pumping/table_i_perturbed.json'))\n"
         "sol = qnum.solve(sc)\n"
         "rep = qnum.compare(qnum.simulate(sc, 'pf', slots=100), sol)\n"
-        "heavy = [m for m in ('pyomo', 'numba', 'dask', 'pyscipopt', 'distributed', 'cvxpy') if m in sys.modules]\n"
+        "heavy = [m for m in ('pyomo', 'numba', 'dask', 'pyscipopt', 'distributed', 'cvxpy', 'scipy', 'networkx')\n"
+        "         if m in sys.modules]\n"
         "print(sol.status, heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

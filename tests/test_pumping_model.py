@@ -114,6 +114,21 @@ def test_separable_solver_satisfies_kkt_and_certifies(seed, alpha, engine):
     assert np.all(res.prices * slack <= 1e-4 * res.prices.max())
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_dense_and_sparse_schur_products_give_the_same_iterates(seed, monkeypatch):
+    """Small problems form the interior point's Schur product densely, large ones sparsely: same answer."""
+    from qnum.solvers.pumping import separable
+
+    sc = random_network(25, 4, 5, seed=seed)
+    a = (sc.probabilities[:, None] * sc.skr).T
+    dense = solve_separable(a, np.ones(sc.num_pairs), sc.capacity, 1.0, tol=1e-8)
+    monkeypatch.setattr(separable, "DENSE_SCHUR_ENTRIES", 0)
+    sparse = solve_separable(a, np.ones(sc.num_pairs), sc.capacity, 1.0, tol=1e-8)
+    assert dense.iterations == sparse.iterations
+    np.testing.assert_allclose(dense.y, sparse.y, rtol=0, atol=1e-9)
+    assert dense.objective == pytest.approx(sparse.objective, rel=1e-12)
+
+
 def test_separable_agrees_with_cvxpy_on_larger_instance():
     sc = random_network(30, 4, 5, seed=11)
     sep = AlphaFair(sc).solve("separable")

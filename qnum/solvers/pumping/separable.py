@@ -333,6 +333,36 @@ def _scatter(y_red, idx, M, S):
     return y_full
 
 
+#: largest (pairs x coupled states) whose Schur product is formed densely: below it the dense
+#: BLAS product is faster and a command-line solve never imports scipy.sparse (0.37 s); above it
+#: the sparse product keeps memory at the candidate entries (a 2,000-node network has 2 M pairs)
+DENSE_SCHUR_ENTRIES = 4_000_000
+
+
+def _coupling_gram(values, rows, cols, weights, M, nb):
+    """``Zᵀ diag(weights) Z`` (nb x nb) of the M x nb matrix Z with entries ``values`` at (rows, cols).
+
+    Each (row, column) appears at most once (a pair's candidate states are distinct).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = _coupling_gram(np.array([1.0, 2.0, 3.0]), np.array([0, 0, 1]), np.array([0, 1, 1]),
+    ...                    np.array([1.0, 0.5]), 2, 2)
+    >>> g.tolist()
+    [[1.0, 2.0], [2.0, 8.5]]
+    """
+    if M * nb <= DENSE_SCHUR_ENTRIES:
+        z = np.zeros((M, nb))
+        z[rows, cols] = values
+        # einsum, not the BLAS product: this is small, and a multithreaded BLAS spins on a loaded machine
+        return np.einsum("ij,ik->jk", z, z * weights[:, None])
+    from scipy import sparse  # imported on use: large problems only
+
+    zs = sparse.csr_matrix((values, (rows, cols)), shape=(M, nb))
+    return (zs.T @ sparse.diags(weights) @ zs).toarray()
+
+
 def _interior_point(a_red, idx, w, capacity, alpha, fixed_rate, bidx, S, tol, max_iter, time_limit, certify,
                     lam_start):
     """Primal-dual interior point on candidate entries ``a_red`` (M, k) in states ``idx``.
@@ -405,10 +435,7 @@ def _interior_point(a_red, idx, w, capacity, alpha, fixed_rate, bidx, S, tol, ma
         def apply_b_inverse(v):
             return dinv * v - z * (np.einsum("ij,ij->i", z, v) / q)[:, None]
 
-        from scipy import sparse  # imported on use (start-up); cached after the first call
-
-        zs = sparse.csr_matrix((z.ravel()[keep_cols], (rows[keep_cols], cols[keep_cols])), shape=(M, nb))
-        schur = -(zs.T @ sparse.diags(1.0 / q) @ zs).toarray()
+        schur = -_coupling_gram(z.ravel()[keep_cols], rows[keep_cols], cols[keep_cols], 1.0 / q, M, nb)
         schur[np.diag_indices_from(schur)] += state_sums(dinv) + sig / lam
         Bg = apply_b_inverse(g)
         dlam = np.linalg.solve(schur, state_sums(Bg) - h)

@@ -114,6 +114,12 @@ class Schedule:
         """JSON form: per state, ``[{"prob": p, "pairs": [[i, j], ...]}, ...]``."""
         sc = self.scenario
         pairs = np.array(sc.pairs, dtype=np.int64).reshape(-1, 2)
-        return [{"state": c, "topologies": [{"prob": p, "pairs": pairs[list(idx)].tolist()}
-                                             for p, idx in self.topologies(c)]}
-                for c in range(sc.num_states)]
+        out = []
+        for c in range(sc.num_states):
+            tops = self.topologies(c)
+            # one gather and one tolist per state (a state can hold ~10^3 topologies), then slices
+            flat = pairs[[e for _, idx in tops for e in idx]].tolist()
+            ends = np.cumsum([len(idx) for _, idx in tops]).tolist()
+            out.append({"state": c, "topologies": [{"prob": p, "pairs": flat[end - len(idx):end]}
+                                                   for (p, idx), end in zip(tops, ends)]})
+        return out
