@@ -109,6 +109,8 @@ def load_policy(spec: str) -> UserPolicy:
             raise OptionError("--policy", spec, f"no such file: {target}")
         module_name = f"qnum_user_policy_{abs(hash(str(path.resolve())))}"
         module_spec = importlib.util.spec_from_file_location(module_name, path)
+        if module_spec is None or module_spec.loader is None:
+            raise OptionError("--policy", spec, f"{target} is not a Python file (name it path/to/file.py:NAME)")
         module = importlib.util.module_from_spec(module_spec)
         sys.modules[module_name] = module
         try:

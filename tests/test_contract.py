@@ -175,6 +175,13 @@ def test_unknown_policy_and_missing_policy_file_exit_2(capsys):
     assert "no such file: missing.py" in capsys.readouterr().err
 
 
+def test_policy_file_that_is_not_python_exits_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "policy.txt").write_text("x = 1\n")
+    assert main(["simulate", FILES["pumping"], "--policy", "./policy.txt:X"]) == 2
+    assert "is not a Python file" in capsys.readouterr().err
+
+
 def test_version_flag(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["--version"])
