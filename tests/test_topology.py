@@ -261,3 +261,12 @@ def test_rwa_fabric_has_a_switch_per_node_a_fibre_per_link_and_the_source_wss():
     # fibres: source + 5 network links + 3 users, each stored once per end
     assert len(net.links) // 2 == 1 + len(EDGES) + 3
     assert net.links[net.links[("s-A", 0)][:2]][2] == pytest.approx(0.2 * 20.0)      # A-B: 20 km at 0.2 dB/km
+
+
+@pytest.mark.parametrize("name, text", [("bad.graphml", "garbage"), ("bad.gml", "graph [ garbage"),
+                                        ("empty.graphml", "")])
+def test_unreadable_topology_files_are_input_errors(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ScenarioError, match="cannot be read"):
+        load_topology(str(path))

@@ -186,7 +186,7 @@ def _read(source, field):
             graph = _read_csv(path, field)
     except ScenarioError:
         raise
-    except (OSError, ValueError, KeyError, TypeError, nx.NetworkXError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, SyntaxError, nx.NetworkXError) as exc:  # SyntaxError: bad XML
         raise ScenarioError(field, text, f"cannot be read as {suffix[1:]}: {exc}") from None
     log.debug("read %s: %d nodes, %d edges", text, graph.number_of_nodes(), graph.number_of_edges())
     return graph, str(graph.graph.get("name") or graph.graph.get("label") or path.stem)
