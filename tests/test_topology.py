@@ -270,3 +270,16 @@ def test_unreadable_topology_files_are_input_errors(tmp_path, name, text):
     path.write_text(text)
     with pytest.raises(ScenarioError, match="cannot be read"):
         load_topology(str(path))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_command_line_solves_a_graphml_file_with_kind(kind, tmp_path, capsys):
+    """The README's `qnum solve my-network.graphml --kind KIND`, for every family."""
+    import json
+
+    from qnum.cli import main
+
+    nx.write_graphml(small_graph(), tmp_path / "n.graphml")
+    assert main(["solve", str(tmp_path / "n.graphml"), "--kind", kind, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["kind"] == kind and out["status"] == "optimal"
