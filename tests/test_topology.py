@@ -283,3 +283,15 @@ def test_command_line_solves_a_graphml_file_with_kind(kind, tmp_path, capsys):
     assert main(["solve", str(tmp_path / "n.graphml"), "--kind", kind, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["kind"] == kind and out["status"] == "optimal"
+
+
+def test_builders_refuse_an_explicit_list_with_the_count_that_would_draw_it():
+    from qnum.networks import from_topology as build
+
+    g = load_topology("nsfnet")
+    for builder, kw in ((build.qnum, {"pairs": [["1", "2"]], "n_pairs": 5}),
+                        (build.qnum, {"pairs": [["1", "2"]], "seed": 3}),
+                        (build.pumping, {"users": ["1", "2"], "n_users": 5})):
+        with pytest.raises(ScenarioError, match="give one or the other"):
+            builder(g, **kw)
+    assert "(lengths x" in build.mqce(g, length_scale="auto").name and "(lengths x" not in build.mqce(g).name

@@ -68,6 +68,16 @@ QNUM_MAX_LINK_KM = 100.0
 #: longest fibre of the default RWA fabric (km): qnum's stand-in, the upper end of qnum's NSFNet fabric
 #: (:func:`qnum.networks.optical.nsfnet_network` draws 10-100 km)
 RWA_MAX_LINK_KM = 100.0
+#: longest fibre of an MQCE network built with ``length_scale="auto"`` (km): qnum's stand-in, as for QNUM
+MQCE_MAX_LINK_KM = 100.0
+
+
+def _not_both(name, value, **counts):
+    """Refuse an explicit list given with the count (or seed) that would draw it: one would be ignored."""
+    given = [k for k, v in counts.items() if v is not None]
+    if given:
+        raise ScenarioError(name, value, f"given together with {' and '.join(given)}, which only apply when "
+                            f"{name} is drawn: give one or the other")
 
 
 def qber_of_length(length_km, intercept: float = None, slope: float = None):
@@ -196,6 +206,7 @@ def pumping(topology, *, source=None, users=None, n_users: int | None = None, ca
         n_users = min(5, len(graph) - 1) if n_users is None else _int(n_users, "n_users", 2, len(graph) - 1)
         users = sorted((n for n in graph if n != src), key=lambda n: (dist[n], n))[:n_users]
     else:
+        _not_both("users", users, n_users=n_users)
         if not isinstance(users, (list, tuple)) or len(users) < 2:
             raise ScenarioError("users", users, "must be a list of at least 2 nodes")
         users = [_node(graph, u, f"users[{k}]") for k, u in enumerate(users)]
@@ -232,7 +243,8 @@ def pumping(topology, *, source=None, users=None, n_users: int | None = None, ca
     return _remember(sc, _scaled(graph, scale), source=src, users=users)
 
 
-def qnum(topology, *, pairs=None, n_pairs: int | None = None, seed: int = 0, weights=None, utility: str = "distillable",
+def qnum(topology, *, pairs=None, n_pairs: int | None = None, seed: int | None = None, weights=None,
+         utility: str = "distillable",
          length_scale="auto", max_link_km: float = QNUM_MAX_LINK_KM, **physics):
     """QNUM scenario: user pairs on shortest routes of the network (:func:`qnum.networks.repeater.from_graph`).
 
@@ -240,8 +252,8 @@ def qnum(topology, *, pairs=None, n_pairs: int | None = None, seed: int = 0, wei
     ----------
     pairs : list of [a, b], optional
         User pairs; default ``n_pairs`` (default 10, or every pair of a smaller network) distinct
-        pairs drawn with ``seed`` (as
-        :func:`qnum.networks.repeater.nsfnet` does).
+        pairs drawn with ``seed`` (default 0; as :func:`qnum.networks.repeater.nsfnet` does). Giving
+        ``pairs`` together with ``n_pairs`` or ``seed`` is an error (one of them would be ignored).
     weights, utility, **physics
         As :func:`~qnum.networks.repeater.from_graph` (attempt time, attenuation, ...).
     length_scale : float or "auto"
@@ -267,9 +279,10 @@ def qnum(topology, *, pairs=None, n_pairs: int | None = None, seed: int = 0, wei
         nodes = sorted(graph)
         every = [(a, b) for k, a in enumerate(nodes) for b in nodes[k + 1:]]
         n_pairs = min(10, len(every)) if n_pairs is None else _int(n_pairs, "n_pairs", 1, len(every))
-        rng = np.random.default_rng(_int(seed, "seed", 0, 2 ** 63 - 1))
+        rng = np.random.default_rng(_int(0 if seed is None else seed, "seed", 0, 2 ** 63 - 1))
         pairs = [every[k] for k in sorted(rng.choice(len(every), size=n_pairs, replace=False))]
     else:
+        _not_both("pairs", pairs, n_pairs=n_pairs, seed=seed)
         if not isinstance(pairs, (list, tuple)) or not pairs:
             raise ScenarioError("pairs", pairs, "must be a non-empty list of [a, b] node pairs")
         checked = []
@@ -285,7 +298,8 @@ def qnum(topology, *, pairs=None, n_pairs: int | None = None, seed: int = 0, wei
 
 
 def mqce(topology, *, p_malicious: float = 0.1, alpha: float = 0.5, decay_length_km: float | None = None,
-         attenuation_db_per_km: float | None = None, length_scale=1.0, name: str | None = None):
+         attenuation_db_per_km: float | None = None, length_scale=1.0, max_link_km: float = MQCE_MAX_LINK_KM,
+         name: str | None = None):
     """MQCE scenario on the fiber graph: relays = nodes, links = fibres, PLOB capacitances.
 
     Parameters
@@ -298,7 +312,9 @@ def mqce(topology, *, p_malicious: float = 0.1, alpha: float = 0.5, decay_length
     decay_length_km, attenuation_db_per_km : float, optional
         λ0 directly, or from the attenuation (default 0.2 dB/km: λ0 ≈ 21.7 km).
     length_scale : float or "auto"
-        Multiplies every fibre length; default 1 (the real lengths).
+        Multiplies every fibre length; default 1 (the real lengths). ``"auto"`` shrinks the
+        network so that its longest fibre is at most ``max_link_km`` (100 km, qnum's stand-in);
+        the factor is written in the name.
 
     Examples
     --------
@@ -311,14 +327,15 @@ def mqce(topology, *, p_malicious: float = 0.1, alpha: float = 0.5, decay_length
 
     graph = _graph(topology)
     longest = max(d["length_km"] for _, _, d in graph.edges(data=True))
-    scale = _scale_value(length_scale, longest, 100.0, "longest link")
+    scale = _scale_value(length_scale, longest, _positive(max_link_km, "max_link_km"), "longest link")
     graph = _scaled(graph, scale)
     nodes = list(graph)
     index = {n: k for k, n in enumerate(nodes)}
     edges = [[index[u], index[v], float(d["length_km"])] for u, v, d in graph.edges(data=True)]
     sc = from_fiber_graph(len(nodes), edges, decay_length_km=decay_length_km, p_malicious=p_malicious, alpha=alpha,
                           attenuation_db_per_km=attenuation_db_per_km,
-                          name=name or f"{graph.graph.get('name', 'network')}-mqce")
+                          name=name or f"{graph.graph.get('name', 'network')}-mqce"
+                          + (f" (lengths x {scale:.4f})" if scale != 1.0 else ""))
     return _remember(sc, graph, nodes=nodes)
 
 
