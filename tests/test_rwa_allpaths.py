@@ -132,3 +132,22 @@ def test_paper_tree_network_all_paths_equals_k_paths():
     kp = RWAModel.for_requests(net, requests).solve()
     assert ap.values["served"] == kp.values["served"]
     assert ap.objective == pytest.approx(kp.objective, rel=1e-9)
+
+
+def test_channel_count_combinations_match_the_product_and_stay_cheap_with_many_classes():
+    """_combos walks depth first under the cap: the same vectors, in the same order, as filtering
+    itertools.product — which walks 2^classes vectors when every channel has its own loss."""
+    import itertools
+    import random
+
+    from qnum.solvers.rwa.allpaths import _combos
+
+    rng = random.Random(0)
+    for _ in range(200):
+        cap = rng.randint(1, 4)
+        classes = {i: [(k, 0) for k in range(rng.randint(1, 3))] for i in range(rng.randint(0, 7))}
+        limits = [min(cap, len(v)) for v in classes.values()]
+        want = [c for c in itertools.product(*[range(m + 1) for m in limits]) if 1 <= sum(c) <= cap]
+        assert _combos(classes, cap) == (list(classes), want)
+    keys, out = _combos({i: [(i, 0)] for i in range(40)}, 2)      # 2^40 product vectors; 40 + 780 kept
+    assert len(out) == 40 + 40 * 39 // 2

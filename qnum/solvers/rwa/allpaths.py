@@ -47,7 +47,6 @@ stage's objective, bound and seconds).
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 import time
@@ -104,12 +103,24 @@ def _combos(classes: dict, cap: int):
     keys = list(classes)
     limits = [min(cap, len({k for k, _ in classes[c]})) for c in keys]
     out = []
-    for counts in itertools.product(*[range(m + 1) for m in limits]):
-        if 1 <= sum(counts) <= cap:
-            out.append(counts)
-            if len(out) > MAX_COMBOS:
-                raise LimitError("n_cap", cap, f"more than {MAX_COMBOS} per-class channel-count combinations "
-                                 "for one request (too many distinct channel losses): lower n_cap")
+    prefix = []
+
+    def extend(i, total):
+        # depth first in itertools.product's order, never past cap (a product over many one-pair classes
+        # would walk 2^classes vectors to keep a few hundred)
+        if i == len(limits):
+            if total >= 1:
+                out.append(tuple(prefix))
+                if len(out) > MAX_COMBOS:
+                    raise LimitError("n_cap", cap, f"more than {MAX_COMBOS} per-class channel-count combinations "
+                                     "for one request (too many distinct channel losses): lower n_cap")
+            return
+        for m in range(min(limits[i], cap - total) + 1):
+            prefix.append(m)
+            extend(i + 1, total + m)
+            prefix.pop()
+
+    extend(0, 0)
     return keys, out
 
 
@@ -507,15 +518,23 @@ def solve_all_paths(net, requests, *, n_cap=None, physics=None, objective="total
             break
         gap_ok = best_bound - best_value <= tol * max(abs(best_value), abs(best_bound), 1e-300) + 1e-12
         grow = [u for u in tails if listed[u] < len(paths[u])]
-        if gap_ok or not grow:
+        if gap_ok:
             best_point["listed_paths"] = dict(listed)
             best_bound = max(best_bound, best_value)
             return finish(Status.OPTIMAL, best_value, best_bound, best_point, "converged",
                           f"{rounds} stage-2 round(s)")
+        if not grow:
+            # every path is listed, yet the bound (with its safety margin) is above tol: certified, not optimal
+            best_point["listed_paths"] = dict(listed)
+            return finish(Status.FEASIBLE, best_value, max(best_bound, best_value), best_point, "stalled",
+                          f"{rounds} stage-2 round(s); every path listed, the bound stays above the relative gap "
+                          f"{tol:g}")
         for u in grow:
             listed[u] = min(2 * listed[u], len(paths[u]))
     bound = None if not math.isfinite(best_bound) else max(best_bound, best_value)
-    status, term = (Status.TIME_LIMIT, "time_limit") if (tc == "time_limit" or (left() or 1) <= 0) else \
+    remaining = left()
+    status, term = (Status.TIME_LIMIT, "time_limit") if (tc == "time_limit" or (remaining is not None
+                                                                                and remaining <= 0)) else \
         (Status.FEASIBLE, "stalled")
     return finish(status, best_value, bound, best_point, term, f"stopped after {rounds} stage-2 round(s)")
 

@@ -192,8 +192,10 @@ def mip_solve(model, solver: str = DEFAULT_SOLVER, *, tol: float = 1e-6, time_le
         incumbent = float(pyo.value(obj))
     bound = res.problem.upper_bound if maximize else res.problem.lower_bound
     bound = float(bound) if bound is not None and math.isfinite(float(bound)) else None
-    if bound is None and termination == "optimal":
-        bound = incumbent
+    if bound is None and termination == "optimal" and incumbent is not None:
+        # "optimal" only means within the relative gap tol: the optimum may lie that far beyond the incumbent
+        slack = tol * max(abs(incumbent), 1e-300)
+        bound = incumbent + slack if maximize else incumbent - slack
     return MipResult(termination, incumbent, bound, lambda: None, FEAS_TOL if feas_names else DEFAULT_FEAS_TOL)
 
 
