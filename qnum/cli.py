@@ -317,17 +317,9 @@ def _number(flag, text, kind):
 
 def _load(path, kind=None):
     from qnum.api import load_scenario
-    from qnum.families import family, family_of
+    from qnum.families import family_of
 
-    if kind is None:
-        scenario = load_scenario(path)
-    else:
-        import inspect
-
-        family(kind)                                   # an unknown kind is refused, naming it
-        if "kind" not in inspect.signature(load_scenario).parameters:
-            raise OptionError("--kind", kind, "this version of qnum.load_scenario takes no kind")
-        scenario = load_scenario(path, kind=kind)
+    scenario = load_scenario(path, kind=kind)          # an unknown kind is refused there, naming the kinds
     return scenario, family_of(scenario)
 
 
@@ -367,11 +359,17 @@ def _solver_options(args) -> dict:
     return options
 
 
+def _solve_arguments(args):
+    """(method, tol, time_limit, solver options) of the command line, as qnum.solve takes them."""
+    return (args.method, _number("--tol", args.tol, "float"), _number("--time-limit", args.time_limit, "float"),
+            _solver_options(args))
+
+
 def _solve(args, scenario):
     from qnum.api import solve
 
-    return solve(scenario, args.method, tol=_number("--tol", args.tol, "float"),
-                 time_limit=_number("--time-limit", args.time_limit, "float"), **_solver_options(args))
+    method, tol, time_limit, options = _solve_arguments(args)
+    return solve(scenario, method, tol=tol, time_limit=time_limit, **options)
 
 
 def _simulate(args, scenario, plugin):
@@ -405,8 +403,11 @@ def _cmd_simulate(args):
 
 def _cmd_compare(args):
     from qnum.api import compare
+    from qnum.options import check_solve_options
 
     scenario, plugin = _load(args.file, args.kind)
+    method, tol, time_limit, options = _solve_arguments(args)
+    check_solve_options(plugin.KIND, plugin.METHODS, method, tol, time_limit, options)   # before the simulation
     trace = _simulate(args, scenario, plugin)       # a bad policy or option fails before the solve
     solution = _solve(args, scenario)
     report = compare(trace, solution)

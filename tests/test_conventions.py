@@ -427,3 +427,16 @@ def test_sweep_rows_and_manifest_carry_the_schema(tmp_path):
     assert rows
     for row in rows:
         jsonschema.validate(row, output_schema("sweep-row"))
+
+
+def test_compare_refuses_a_bad_solve_option_before_simulating(tmp_path, capsys, monkeypatch):
+    """The simulation can be long: a solve option the method does not take is refused before it starts."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "spy.py").write_text(
+        "import pathlib\n"
+        "def decide(observation):\n"
+        "    pathlib.Path('simulated').touch()\n"
+        "    return [0]\n")
+    code, out, err = run(capsys, "compare", str(DATA / "pumping/four_node.json"), "--policy", "spy.py:decide",
+                         "--solver-option", "foo=1")
+    assert code == 2 and "foo = 1" in err and not (tmp_path / "simulated").exists()
