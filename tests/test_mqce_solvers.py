@@ -270,3 +270,16 @@ def test_blocks_cover_every_source_once():
     blocks = kernels.source_blocks(_rank_inputs(sc.capacitance)[1])
     assert blocks.shape == (4, kernels.LANES)
     assert sorted(blocks[blocks >= 0].tolist()) == list(range(53))
+
+
+def test_bare_matrix_solve_refuses_an_asymmetric_matrix():
+    """The exact solver ranks the upper triangle only: an asymmetric matrix is refused, not half read."""
+    import numpy as np
+    import pytest
+
+    from qnum.errors import InputError
+    from qnum.solvers.mqce.fast import solve_matrix
+
+    C = np.array([[-np.inf, 1.0, -np.inf], [2.0, -np.inf, -np.inf], [-np.inf, -np.inf, -np.inf]])
+    with pytest.raises(InputError, match="symmetric"):
+        solve_matrix(C, 0.5, 0.0)

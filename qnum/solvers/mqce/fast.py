@@ -208,7 +208,14 @@ def solve_matrix(capacitance, alpha, hop_penalty, build_edges=True):
     >>> r.efficiency[0, 1], r.efficiency[0, 2], r.edges
     (np.float64(0.5), np.float64(-inf), [(0, 1)])
     """
-    return _solve(capacitance, [1 - alpha], [hop_penalty], build_edges)[0]
+    C = np.asarray(capacitance, dtype=float)
+    if C.ndim != 2 or C.shape[0] != C.shape[1] or not np.array_equal(C, C.T):
+        # the ranks read the upper triangle only: an asymmetric matrix would be half ignored
+        from qnum.errors import InputError
+
+        raise InputError("capacitance", f"array of shape {C.shape}", "must be a square symmetric matrix "
+                         "(links are undirected)")
+    return _solve(C, [1 - alpha], [hop_penalty], build_edges)[0]
 
 
 def solve_fast(scenario, build_edges=True, time_limit=None) -> MQCEResult:
