@@ -286,8 +286,9 @@ def _progress(iterations, f_now, comp, dual_gap, start, next_report):
     now = time.perf_counter()
     info = now >= next_report
     if info or log.isEnabledFor(logging.DEBUG):
-        log.log(logging.INFO if info else logging.DEBUG, "interior point %.1f s: iteration %d, utility %.8g, "
-                "complementarity gap %.3g, dual residual %.3g", now - start, iterations, f_now, comp, dual_gap)
+        # f_now is the objective of the internally rescaled problem, not the user's utility (reported at the end)
+        log.log(logging.INFO if info else logging.DEBUG, "interior point %.1f s: iteration %d, rescaled utility "
+                "%.8g, complementarity gap %.3g, dual residual %.3g", now - start, iterations, f_now, comp, dual_gap)
     return now + PROGRESS_EVERY if info else next_report
 
 
