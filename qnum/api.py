@@ -79,23 +79,31 @@ def load_scenario(source, kind: str | None = None):
     if kind is not None:
         family(kind)                              # an unknown kind: the registry's error, naming the kinds
     if not isinstance(source, dict) and is_topology_source(source):
-        if kind is None:
-            from qnum.families import kinds
-
-            raise ScenarioError("kind", None, f"{str(source)!r} is a network, not a scenario: give the kind to build "
-                                f"on it (one of {', '.join(kinds())})")
-        from qnum.networks.from_topology import from_topology
-
-        return from_topology(kind, source)
+        return _network_scenario(source, kind)
     if isinstance(source, dict):
         scenario = scenario_from_dict(source)
     else:
-        from qnum.networks.io import read_scenario_data
+        from qnum.networks.io import looks_like_node_link, parse_file, scenario_data
 
-        scenario = scenario_from_dict(read_scenario_data(source), base_dir=Path(source).parent)
+        data = parse_file(source)                   # once: a .json file is a scenario or a node-link network
+        if looks_like_node_link(data):
+            return _network_scenario(source, kind)
+        scenario = scenario_from_dict(scenario_data(data, source), base_dir=Path(source).parent)
     if kind is not None and scenario.kind != kind:
         raise ScenarioError("kind", kind, f"the scenario is of kind {scenario.kind!r}")
     return scenario
+
+
+def _network_scenario(source, kind):
+    """The ``kind`` family's default scenario on the network ``source``; a network without a kind is an error."""
+    if kind is None:
+        from qnum.families import kinds
+
+        raise ScenarioError("kind", None, f"{str(source)!r} is a network, not a scenario: give the kind to build "
+                            f"on it (one of {', '.join(kinds())})")
+    from qnum.networks.from_topology import from_topology
+
+    return from_topology(kind, source)
 
 
 def data_path(name: str) -> Path:

@@ -42,7 +42,10 @@ def test_graphml_gml_node_link_and_csv_read_the_same_network(tmp_path):
     for name in ("n.graphml", "n.gml", "n.json", "n.csv"):
         h = load_topology(tmp_path / name)
         assert set(h) == set("ABCD") and lengths(h) == EXPECTED, name
-        assert is_topology_source(str(tmp_path / name))
+        assert qnum.load_scenario(tmp_path / name, kind="mqce").nodes == 4, name   # each form is a network
+    # the suffix alone tells these apart; a .json file is decided by its parsed content
+    assert [is_topology_source(str(tmp_path / n)) for n in ("n.graphml", "n.gml", "n.csv", "n.json")] == \
+        [True, True, True, False]
 
 
 def test_length_attribute_order_and_explicit_name():
@@ -295,3 +298,16 @@ def test_builders_refuse_an_explicit_list_with_the_count_that_would_draw_it():
         with pytest.raises(ScenarioError, match="give one or the other"):
             builder(g, **kw)
     assert "(lengths x" in build.mqce(g, length_scale="auto").name and "(lengths x" not in build.mqce(g).name
+
+
+def test_node_link_file_with_a_kind_attribute_on_a_node_is_still_a_network(tmp_path):
+    """Whether a .json file is a network is decided on its parsed top level, not on its text."""
+    import json
+
+    data = nx.node_link_data(small_graph(), edges="edges")
+    data["nodes"][0]["kind"] = "router"
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(data))
+    assert qnum.load_scenario(path, kind="mqce").kind == "mqce"
+    with pytest.raises(ScenarioError, match="is a network"):
+        qnum.load_scenario(path)

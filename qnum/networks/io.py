@@ -109,9 +109,8 @@ def _bracket_depth(text: str) -> int:
 def read_scenario_data(path) -> dict:
     """Parse a scenario file (``.json``, ``.toml``, or the ``.npz`` form of :mod:`qnum.networks.binary`) into a dict.
 
-    Errors name the file.
-
-    A ``"topology"`` file path in it is made relative to the scenario file's directory.
+    Errors name the file. A ``"topology"`` path in it stays as written: readers resolve it
+    against the file's directory (``base_dir`` of :func:`qnum.networks.from_topology.expand`).
 
     Examples
     --------
@@ -121,7 +120,11 @@ def read_scenario_data(path) -> dict:
     >>> read_scenario_data(p)["kind"]
     'pumping'
     """
-    data = parse_file(path)
+    return scenario_data(parse_file(path), path)
+
+
+def scenario_data(data, path) -> dict:
+    """``data`` parsed from the file ``path``, checked to be a scenario: an object with a ``"kind"``."""
     if not isinstance(data, dict):
         raise ScenarioError("file", str(path), "must hold one JSON/TOML object")
     if "kind" not in data:
@@ -129,11 +132,6 @@ def read_scenario_data(path) -> dict:
             raise ScenarioError("kind", None, f"{path} is a network (node-link data), not a scenario: give the kind "
                                 "to build on it (--kind / load_scenario(path, kind=...))")
         raise ScenarioError("kind", None, f"{path} has no \"kind\" key")
-    topology = data.get("topology")
-    if isinstance(topology, str) and (topology.lower().endswith((".graphml", ".gml", ".json", ".csv"))) \
-            and not Path(topology).is_absolute():
-        # a topology file is named relative to the scenario file (qnum.networks.from_topology.expand)
-        data["topology"] = str(Path(path).resolve().parent / topology)
     return data
 
 

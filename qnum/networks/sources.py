@@ -9,8 +9,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from qnum.errors import ScenarioError
-
 #: the built-in topologies, name -> file under qnum/data/topologies (germany50: :mod:`qnum.networks.topologies`)
 BUILTINS = {"nsfnet": "nsfnet.json", "usnet": "usnet.json", "germany50": None}
 #: prefix of a topohub key
@@ -20,8 +18,9 @@ TOPOHUB = "topohub:"
 def is_topology_source(source) -> bool:
     """True when ``source`` names a topology rather than a scenario file.
 
-    A topology is a :class:`networkx.Graph`, a built-in name, a ``topohub:`` key, a path ending in
-    ``.graphml`` / ``.gml`` / ``.csv``, or a ``.json`` file of node-link data (no ``"kind"`` key).
+    A topology is a :class:`networkx.Graph`, a built-in name, a ``topohub:`` key or a path ending in
+    ``.graphml`` / ``.gml`` / ``.csv``. A ``.json`` file is decided by its content once it is parsed
+    (:func:`qnum.load_scenario`: node-link data without a top-level ``"kind"`` is a network).
 
     Examples
     --------
@@ -37,21 +36,5 @@ def is_topology_source(source) -> bool:
     if text.startswith(TOPOHUB) or text.lower() in BUILTINS:
         return True
     suffix = Path(text).suffix.lower()
-    if suffix in (".graphml", ".gml", ".csv"):
-        return True
-    if suffix == ".json" and Path(text).is_file():
-        try:
-            raw = Path(text).read_text(encoding="utf-8")
-        except (OSError, ValueError):
-            return False
-        if '"kind"' in raw:
-            # every scenario file names its kind: skip a second parse of (possibly large) scenario files
-            return False
-        from qnum.networks.io import looks_like_node_link, parse_file
-
-        try:
-            head = parse_file(text)               # depth-limited: a hostile file is the reader's error
-        except ScenarioError:
-            return False
-        return looks_like_node_link(head)
-    return False
+    # a .json file may be either: qnum.load_scenario parses it once and looks (networks.io.looks_like_node_link)
+    return suffix in (".graphml", ".gml", ".csv")

@@ -313,6 +313,7 @@ def _base(base, family_name, root):
         if not path.is_absolute() and root is not None:
             path = Path(root) / path
         scenario = read_scenario_data(path)
+        root = path.parent                          # a topology path in the file is relative to the file
     else:
         scenario = base["scenario"]
         if not isinstance(scenario, dict):
