@@ -9,8 +9,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-#: the built-in topologies, name -> file under qnum/data/topologies (germany50: :mod:`qnum.networks.topologies`)
-BUILTINS = {"nsfnet": "nsfnet.json", "usnet": "usnet.json", "germany50": None}
+#: the built-in topologies, name -> file under qnum/data/topologies (None: built in code — NSFNet from
+#: :data:`qnum.networks.repeater.NSFNET_KM`, Germany50 from :mod:`qnum.networks.topologies`)
+BUILTINS = {"nsfnet": None, "usnet": "usnet.json", "germany50": None}
 #: prefix of a topohub key
 TOPOHUB = "topohub:"
 
