@@ -151,7 +151,8 @@ def network_graph(scenario, color=None):
             by_name = {name: k for k, name in enumerate(scenario.link_names)}
             for u, v in topo.edges():
                 k = by_name.get(f"{u}-{v}", by_name.get(f"{v}-{u}"))
-                g.add_edge(u, v, value=float(value[k]) if k is not None else 0.0)
+                # a link no route crosses carries no routes (load 0) and has no computed capacity scale
+                g.add_edge(u, v, value=float(value[k]) if k is not None else (0.0 if color == "load" else np.nan))
         else:
             # no node names: each link joins two end points; consecutive links of a route share one
             parent: dict = {}
@@ -221,16 +222,20 @@ def plot(scenario, ax=None, color=None):
         pos = _positions(g)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4.5))
-    edges = list(g.edges())
-    if color is False or not values:
+    known = [(e, v) for e, v in zip(g.edges(), values) if math.isfinite(v)]
+    if color is False or not known:
         nx.draw_networkx_edges(g, pos, ax=ax, edge_color="0.5")
     else:
-        artist = nx.draw_networkx_edges(g, pos, ax=ax, edgelist=edges, edge_color=values, edge_cmap=plt.cm.viridis,
-                                        width=2.0)
-        vmin, vmax = min(values), max(values)
-        sm = plt.cm.ScalarMappable(cmap=plt.cm.viridis, norm=plt.Normalize(vmin, vmax if vmax > vmin else vmin + 1))
-        ax.figure.colorbar(sm, ax=ax, label=label)
-        del artist
+        # links without a value (e.g. no capacity computed for a link no route uses) are drawn grey, off the scale
+        unknown = [e for e, v in zip(g.edges(), values) if not math.isfinite(v)]
+        if unknown:
+            nx.draw_networkx_edges(g, pos, ax=ax, edgelist=unknown, edge_color="0.75", style="dashed")
+        edges, shown = zip(*known)
+        vmin, vmax = min(shown), max(shown)
+        norm = plt.Normalize(vmin, vmax if vmax > vmin else vmin + 1)
+        nx.draw_networkx_edges(g, pos, ax=ax, edgelist=list(edges), edge_color=list(shown), edge_cmap=plt.cm.viridis,
+                               edge_vmin=norm.vmin, edge_vmax=norm.vmax, width=2.0)
+        ax.figure.colorbar(plt.cm.ScalarMappable(cmap=plt.cm.viridis, norm=norm), ax=ax, label=label)
     small = len(g) <= 30
     nx.draw_networkx_nodes(g, pos, ax=ax, node_size=120 if small else 30, node_color="tab:orange")
     if small and scenario.kind != "qnum" or (scenario.kind == "qnum" and _topology_graph(scenario) is not None

@@ -278,7 +278,7 @@ def _coordinates(attrs):
     return None
 
 
-def _valid_position(node, where):
+def _valid_position(where):
     if where is None:
         return None
     try:
@@ -306,7 +306,7 @@ def _normalize(graph, name, length, route_factor, field, min_length_km=None):
     out = nx.Graph(name=name)
     positions = {}
     for node, attrs in graph.nodes(data=True):
-        pos = _valid_position(node, _coordinates(attrs))
+        pos = _valid_position(_coordinates(attrs))
         out.add_node(str(node), **({"pos": pos} if pos else {}))
         if pos:
             positions[str(node)] = pos
@@ -325,7 +325,6 @@ def _normalize(graph, name, length, route_factor, field, min_length_km=None):
                             + (", ".join(sorted({k for _, _, d in edges for k in d})) or "none"))
     source = f"edge attribute {length!r} (km)" if length else \
         f"great-circle distance x route factor {route_factor:g}"
-    directed_lengths: dict = {}
     for u, v, attrs in edges:
         a, b = str(u), str(v)
         where = f"{field}.edges[{a!r}, {b!r}]"
@@ -369,7 +368,6 @@ def _normalize(graph, name, length, route_factor, field, min_length_km=None):
             raise ScenarioError(f"{field}.edges", sorted([a, b]), f"a link listed twice ({out[a][b]['length_km']:g} "
                                 f"and {km:g} km); keep one")
         out.add_edge(a, b, length_km=km)
-        directed_lengths[(a, b)] = km
     if not nx.is_connected(out):
         parts = sorted(nx.connected_components(out), key=len, reverse=True)
         raise ScenarioError(f"{field}.nodes", sorted(parts[1])[:5], f"the network is disconnected ({len(parts)} "
