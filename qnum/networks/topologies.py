@@ -11,6 +11,8 @@ mean 100.7 km (published tables of the instance, computed on the ellipsoid, diff
 
 from __future__ import annotations
 
+import math
+
 import networkx as nx
 import numpy as np
 
@@ -56,16 +58,19 @@ GERMANY50_LINKS = [
 
 
 def great_circle_km(lon1, lat1, lon2, lat2) -> float:
-    """Haversine distance in km on a sphere of radius :data:`EARTH_RADIUS_KM`.
+    """Haversine distance in km between two (longitude, latitude) points in degrees, on a sphere of
+    radius :data:`EARTH_RADIUS_KM` (also :func:`qnum.networks.topology.load_topology`'s distance).
 
     Examples
     --------
     >>> round(great_circle_km(8.65, 49.89, 8.71, 50.12), 2)      # Darmstadt - Frankfurt
     25.93
+    >>> round(great_circle_km(0.0, 0.0, 90.0, 0.0), 3)          # a quarter of the equator: pi R / 2
+    10007.543
     """
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
-    return float(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(h)))
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 def germany50_graph(length_scale: float = 1.0) -> nx.Graph:

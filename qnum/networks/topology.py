@@ -51,6 +51,7 @@ import networkx as nx
 
 from qnum.errors import ScenarioError
 from qnum.networks.sources import BUILTINS, TOPOHUB, is_topology_source  # noqa: F401 - re-exported
+from qnum.networks.topologies import EARTH_RADIUS_KM, great_circle_km  # noqa: F401 - re-exported
 
 log = logging.getLogger(__name__)
 
@@ -58,25 +59,10 @@ log = logging.getLogger(__name__)
 LENGTH_ATTRIBUTES = ("length_km", "length", "dist", "distance_km", "distance", "km")
 #: great-circle distance x this factor when lengths come from coordinates: qnum's stand-in (no paper gives one)
 DEFAULT_ROUTE_FACTOR = 1.0
-#: mean Earth radius (km) of the great-circle distance
-EARTH_RADIUS_KM = 6371.0
 #: longest link accepted (km): beyond it a value is a unit mistake (Earth's circumference is 40,075 km)
 MAX_LINK_KM = 1e5
 #: file suffixes load_topology reads
 SUFFIXES = (".graphml", ".gml", ".json", ".csv")
-
-
-def great_circle_km(lon1, lat1, lon2, lat2) -> float:
-    """Haversine distance in km between two (longitude, latitude) points in degrees (radius 6371 km).
-
-    Examples
-    --------
-    >>> round(great_circle_km(0.0, 0.0, 90.0, 0.0), 3)      # a quarter of the equator: pi R / 2
-    10007.543
-    """
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 def load_topology(source, *, length: str | None = None, route_factor: float = DEFAULT_ROUTE_FACTOR,
