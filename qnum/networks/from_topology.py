@@ -269,7 +269,7 @@ def qnum(topology, *, pairs=None, n_pairs: int | None = None, seed: int | None =
     >>> sc.route_names, len(sc.routes[0])
     (('0-23',), 6)
     """
-    from qnum.networks.repeater import from_graph
+    from qnum.networks.repeater import draw_pairs, from_graph
 
     graph = _graph(topology)
     longest = max(d["length_km"] for _, _, d in graph.edges(data=True))
@@ -279,8 +279,7 @@ def qnum(topology, *, pairs=None, n_pairs: int | None = None, seed: int | None =
         nodes = sorted(graph)
         every = [(a, b) for k, a in enumerate(nodes) for b in nodes[k + 1:]]
         n_pairs = min(10, len(every)) if n_pairs is None else _int(n_pairs, "n_pairs", 1, len(every))
-        rng = np.random.default_rng(_int(0 if seed is None else seed, "seed", 0, 2 ** 63 - 1))
-        pairs = [every[k] for k in sorted(rng.choice(len(every), size=n_pairs, replace=False))]
+        pairs = draw_pairs(every, n_pairs, _int(0 if seed is None else seed, "seed", 0, 2 ** 63 - 1))
     else:
         _not_both("pairs", pairs, n_pairs=n_pairs, seed=seed)
         if not isinstance(pairs, (list, tuple)) or not pairs:

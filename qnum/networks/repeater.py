@@ -497,9 +497,21 @@ def nsfnet(n_pairs=10, seed=0, length_scale=0.01, utility="distillable") -> Repe
     g = nx.Graph()
     for a, b, km in NSFNET_KM:
         g.add_edge(a, b, length_km=km * scale, name=f"{a}-{b}")
-    pairs = [(a, b) for a in g for b in g if a < b]
+    return from_graph(g, draw_pairs([(a, b) for a in g for b in g if a < b], n_pairs, seed), utility=utility)
+
+
+def draw_pairs(pairs: list, n_pairs: int, seed: int) -> list:
+    """``n_pairs`` distinct pairs drawn from ``pairs`` with ``seed``, in their listed order.
+
+    The one seeded draw behind :func:`nsfnet`, :func:`qnum.networks.topologies.germany50` and
+    the topology builder :func:`qnum.networks.from_topology.qnum`.
+
+    Examples
+    --------
+    >>> draw_pairs([("a", "b"), ("a", "c"), ("b", "c")], 2, seed=0)
+    [('a', 'c'), ('b', 'c')]
+    """
     if not 1 <= n_pairs <= len(pairs):
         raise ScenarioError("n_pairs", n_pairs, f"must be between 1 and {len(pairs)}")
     rng = np.random.default_rng(seed)
-    chosen = [pairs[i] for i in sorted(rng.choice(len(pairs), size=int(n_pairs), replace=False))]
-    return from_graph(g, chosen, utility=utility)
+    return [pairs[i] for i in sorted(rng.choice(len(pairs), size=int(n_pairs), replace=False))]

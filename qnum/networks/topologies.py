@@ -14,10 +14,9 @@ from __future__ import annotations
 import math
 
 import networkx as nx
-import numpy as np
 
 from qnum.errors import ScenarioError
-from qnum.networks.repeater import RepeaterScenario, from_graph
+from qnum.networks.repeater import RepeaterScenario, draw_pairs, from_graph
 
 EARTH_RADIUS_KM = 6371.0
 
@@ -109,8 +108,4 @@ def germany50(n_pairs=100, seed=0, length_scale=0.01, utility="distillable") -> 
     g = germany50_graph(length_scale)
     nodes = sorted(g)
     pairs = [(a, b) for i, a in enumerate(nodes) for b in nodes[i + 1:]]
-    if not 1 <= n_pairs <= len(pairs):
-        raise ScenarioError("n_pairs", n_pairs, f"must be between 1 and {len(pairs)}")
-    rng = np.random.default_rng(seed)
-    chosen = [pairs[i] for i in sorted(rng.choice(len(pairs), size=int(n_pairs), replace=False))]
-    return from_graph(g, chosen, utility=utility)
+    return from_graph(g, draw_pairs(pairs, n_pairs, seed), utility=utility)
