@@ -49,6 +49,19 @@ def _json_default(obj):
 
 
 
+def label_text(label) -> str:
+    """A label as the JSON and CSV outputs spell it: a pair ``(0, 1)`` is ``"0-1"``, ``("u1", "u3")`` ``"u1-u3"``.
+
+    Examples
+    --------
+    >>> label_text((0, 1)), label_text(("u1", "u3")), label_text("route0"), label_text(7)
+    ('0-1', 'u1-u3', 'route0', '7')
+    """
+    if isinstance(label, str):
+        return label
+    return "-".join(map(str, label)) if isinstance(label, tuple) else str(label)
+
+
 def _clean(obj):
     """Replace non-finite floats by None and tuple keys by strings so the output is strict JSON."""
     import numpy as np
@@ -56,8 +69,7 @@ def _clean(obj):
     if isinstance(obj, float):
         return finite_or_none(obj)
     if isinstance(obj, dict):
-        return {(k if isinstance(k, str) else "-".join(map(str, k)) if isinstance(k, tuple) else str(k)): _clean(v)
-                for k, v in obj.items()}
+        return {label_text(k): _clean(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_clean(v) for v in obj]
     if isinstance(obj, np.ndarray):
@@ -443,6 +455,8 @@ def _write_output(path, suffix, document, frame) -> None:
             Path(path).write_text(dump_json(document) + "\n", encoding="utf-8")
         else:
             table = frame()
+            if table.index.name is not None:
+                table.index = table.index.map(label_text)          # the labels as the JSON output spells them
             table.to_csv(path, index=table.index.name is not None)
     except OSError as exc:
         raise OptionError("-o", path, f"cannot write the file: {exc.strerror or exc}") from None

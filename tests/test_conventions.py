@@ -101,6 +101,17 @@ def test_output_csv_of_a_solve_is_the_labelled_values(tmp_path, capsys):
         assert frame.loc[link, "werner"] == pytest.approx(w, rel=1e-6)
 
 
+def test_output_csv_spells_pair_labels_as_the_json_output_does(tmp_path, capsys):
+    target = tmp_path / "values.csv"
+    assert run(capsys, "solve", str(DATA / "pumping/four_node.json"), "-o", str(target))[0] == 0
+    frame = pd.read_csv(target, index_col=0)
+    code, out, _ = run(capsys, "solve", str(DATA / "pumping/four_node.json"), "--json")
+    rates = {f"{i}-{j}": r for i, j, r in json.loads(out)["rates"]}
+    assert frame.index.name == "pair" and sorted(frame.index) == sorted(rates)
+    for label, rate in rates.items():
+        assert frame.loc[label, "rates"] == pytest.approx(rate, rel=1e-9)
+
+
 def test_output_csv_of_simulate_and_compare_is_the_time_series(tmp_path, capsys):
     path = str(DATA / "pumping/four_node.json")
     sim, comp = tmp_path / "sim.csv", tmp_path / "comp.csv"
