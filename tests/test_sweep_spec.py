@@ -69,6 +69,7 @@ def test_base_scenario_may_name_a_topology():
     ({"base": {"builder": "random", "nodes": 1}}, "nodes"),
     ({"family": "routing"}, "family"),
     ({"colour": 1}, "colour"),
+    ({"draws": 5, "parameters": {"capacity": [1, 2]}}, "draws"),      # draws without a random parameter
 ])
 def test_bad_input_names_the_field(kw, field):
     with pytest.raises(ScenarioError) as info:

@@ -237,7 +237,9 @@ def parse_sweep(data: dict, root=None) -> SweepSpec:
     sample_seed = data.get("sample_seed", 0)
     if isinstance(sample_seed, bool) or not isinstance(sample_seed, int):
         raise ScenarioError("sample_seed", sample_seed, "must be an integer")
-    check_count("draws", draws, draws, "runs", "draws")
+    if "draws" in data and not random:
+        raise ScenarioError("draws", draws, "applies only to random parameters (uniform, integers, ...); this sweep "
+                            "has none: remove draws or make a parameter random")
     total = math.prod(len(v) for v in grid.values()) * (draws if random else 1) * len(seeds)
     check_count("parameters", {k: len(v) for k, v in grid.items()}, total, "runs",
                 "runs in the sweep (grid points x draws x seeds)")
