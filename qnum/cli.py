@@ -59,7 +59,11 @@ def label_text(label) -> str:
     """
     if isinstance(label, str):
         return label
-    return "-".join(map(str, label)) if isinstance(label, tuple) else str(label)
+    if isinstance(label, tuple):
+        return "-".join(map(str, label))
+    if label is None or isinstance(label, (bool, float)):
+        return json.dumps(label)            # true / null / 1.5: as the json encoder spells such keys
+    return str(label)
 
 
 def _clean(obj):

@@ -187,3 +187,11 @@ def test_closed_stdout_stops_quietly():
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141
     assert err == ""
+
+
+def test_json_keys_are_spelled_alike_whichever_encoder_path_runs():
+    """dump_json encodes strict documents directly and cleans others first: a key is spelled the same either way."""
+    from qnum.cli import dump_json
+
+    plain = {True: 1, None: 2, 1.5: 3, 7: 4}
+    assert json.loads(dump_json(plain)) == json.loads(dump_json({**plain, (0, 1): float("nan")})) | {"0-1": None}
