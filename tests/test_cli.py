@@ -194,4 +194,4 @@ def test_json_keys_are_spelled_alike_whichever_encoder_path_runs():
     from qnum.cli import dump_json
 
     plain = {True: 1, None: 2, 1.5: 3, 7: 4}
-    assert json.loads(dump_json(plain)) == json.loads(dump_json({**plain, (0, 1): float("nan")})) | {"0-1": None}
+    assert json.loads(dump_json(plain)) | {"0-1": None} == json.loads(dump_json({**plain, (0, 1): float("nan")}))
