@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from qnum.networks.repeater import RepeaterScenario
-from qnum.solvers.repeater.primaldual import DynamicsRun, _Recorder, marginal
+from qnum.solvers.repeater.primaldual import INITIAL, Y_CAP, DynamicsRun, _Recorder, marginal
 
 VARIANTS = ("exact", "local")
 
@@ -132,7 +132,7 @@ def qprimaldual_messages(scenario: RepeaterScenario, iters=20000, a=0.001, b=0.5
     pair_of = {(int(r), int(l)): i for i, (r, l) in enumerate(zip(pr, pl))}
     marg = marg[np.lexsort((marg[:, 2], marg[:, 1], marg[:, 0]))]
     marg_pair = np.array([pair_of[(int(r), int(l))] for r, l in marg[:, :2]], int)
-    u, y, lam = np.zeros(R), np.full(L, -0.05), np.full(L, 100.0)
+    u, y, lam = np.full(R, INITIAL[0]), np.full(L, INITIAL[1]), np.full(L, INITIAL[2])
     U_hist, Y_hist, P_hist = np.tile(u, (H, 1)), np.tile(y, (H, 1)), np.tile(lam / d, (H, 1))
     excess_prev = np.zeros(L)
     rec = _Recorder(d, A, om, off, scenario.utility, iters, record_every)
@@ -152,7 +152,7 @@ def qprimaldual_messages(scenario: RepeaterScenario, iters=20000, a=0.001, b=0.5
         dg = marginal(scenario.utility, Z)              # below E = 0: 5.0 pushes the fidelity up
         pull = np.bincount(pl, weights=om[pr] * dg, minlength=L)   # routes through each link
         u = u + a * (om - path_price * np.exp(u))
-        y = np.minimum(y + a * (pull - lam * np.exp(y)), -1e-6)
+        y = np.minimum(y + a * (pull - lam * np.exp(y)), Y_CAP)
         U_hist[now] = u                                # rates sent during this slot
         # links: measured load of the pairs arriving now, and their own new Werner parameter
         arriving = np.bincount(flow[:, 1], weights=np.exp(U_hist[(now - flow[:, 2]) % H, flow[:, 0]]), minlength=L)

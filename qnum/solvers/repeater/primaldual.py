@@ -21,6 +21,11 @@ import numpy as np
 
 from qnum.solvers.repeater.branch_and_bound import log_utility
 
+#: the cap on log-Werner parameters of QPrimalDual's y-update (``y <= -1e-6``: Werner parameter below 1)
+Y_CAP = -1e-6
+#: QPrimalDual's initial point: log-rates ``u = 0``, log-Werner ``y = -0.05``, link prices ``λ = 100``
+INITIAL = (0.0, -0.05, 100.0)
+
 
 def marginal(utility: str, z: np.ndarray) -> np.ndarray:
     """``G'(z)`` for ``z < 0`` where ``E(e^z) > 0``, and 5.0 where ``E <= 0`` (the push back up).
@@ -171,9 +176,7 @@ def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable",
     off = np.zeros(R) if log_decay is None else np.asarray(log_decay, float)
     per_route, per_link = incidence_sums(A)
 
-    u = np.zeros(R)
-    y = np.full(L, -0.05)
-    lam = np.full(L, 100.0)
+    u, y, lam = np.full(R, INITIAL[0]), np.full(L, INITIAL[1]), np.full(L, INITIAL[2])
     from collections import deque
     prices = deque(maxlen=latency + 1)     # path prices sum_l lambda_l / d_l, oldest first
     marginals = deque(maxlen=latency + 1)  # g'(Z_r) per route
@@ -185,7 +188,7 @@ def qprimaldual(d, A, omega, iters=20000, a=0.001, b=0.5, utility="distillable",
         prices.append(per_route(lam / d))
         gz, path_price = marginals[0], prices[0]              # the delayed information
         u = u + a * (om - path_price * np.exp(u))
-        y = np.minimum(y + a * (per_link(om * gz) - lam * np.exp(y)), -1e-6)
+        y = np.minimum(y + a * (per_link(om * gz) - lam * np.exp(y)), Y_CAP)
         lam = np.maximum(0.0, lam + b * (per_link(np.exp(u)) / d + np.exp(y) - 1.0))
         if rec.wants(it):
             rec.add(it, u, y)

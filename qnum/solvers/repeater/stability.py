@@ -38,15 +38,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from qnum.errors import OptionError
-from qnum.solvers.repeater.primaldual import marginal
+from qnum.solvers.repeater.primaldual import INITIAL, Y_CAP, marginal  # noqa: F401 - the map's own constants
 
 log = logging.getLogger(__name__)
 
 LN2 = float(np.log(2.0))
-#: the cap on log-Werner parameters used by QPrimalDual (``y <= -1e-6``)
-Y_CAP = -1e-6
-#: QPrimalDual's initial point (``u = 0``, ``y = -0.05``, ``λ = 100``)
-INITIAL = (0.0, -0.05, 100.0)
 
 
 def second_derivative(utility: str, z) -> np.ndarray:
