@@ -77,7 +77,9 @@ OBJECTIVE = ("Lexicographic: the most requests served among those active after t
 _K_PATHS = Option("k_paths", "int", "candidate paths per user kept by the k-paths heuristic", default=3, minimum=1)
 _ALL_PATHS = ("lexicographic optimum over every path of the network (qnum.solvers.rwa.allpaths: arc formulation "
               "with channel indices, Pyomo + a MIP solver, HiGHS by default; key rates of the allocated channel "
-              "pairs enumerated exactly, paths listed lazily until the bound is met); tol = the solver's relative "
+              "pairs enumerated exactly, paths listed lazily until the bound is met; at most n_cap channel pairs "
+              "per request, by default the optimal channel count at the lowest path loss, qnum's reading); "
+              "tol = the solver's relative "
               "MIP gap and the stopping gap, time_limit = seconds for all solves; solver = a Pyomo solver name, "
               "export = write the models to a .mps / .lp file")
 

@@ -39,6 +39,25 @@ from qnum.physics.bbm92_cw import cw_key_rate_channels, optimal_channel_count
 from qnum.solution import Solution, Status
 
 
+def default_n_cap(net: OpticalNetwork, paths: dict, physics: dict) -> int:
+    """Channel pairs one request may hold when the scenario sets no ``n_cap``: the optimal channel
+    count (the paper's Step 2) at the lowest loss any listed path has, at most the network's pairs.
+
+    This cap is part of the problem every routing method solves (the all-path bound holds under it);
+    taking it at the lowest loss is qnum's reading (the paper computes it per request).
+
+    Examples
+    --------
+    >>> from qnum.networks.optical import dser_network, network_from_dict
+    >>> net = network_from_dict(dser_network("WSS", "OS", n_pairs=2))
+    >>> default_n_cap(net, {"u1": candidate_paths(net, "u1")}, {}) <= net.n_pairs
+    True
+    """
+    K = net.n_pairs
+    best = [min(ps[0][1].values()) for ps in paths.values() if ps]      # each list is sorted by loss
+    return min(K, optimal_channel_count(min(best), min(best), max_pairs=K, **physics)[0]) if best else K
+
+
 def candidate_paths(net: OpticalNetwork, user: str, k: int = 3):
     """Up to ``k`` lowest-loss simple port paths source → ``user``.
 
@@ -375,13 +394,7 @@ class RWAModel:
         self.net, self.physics, self.objective, self.k_paths = net, physics, objective, k_paths
         self.requests = checked_requests(net, requests)
         self.paths = {u: candidate_paths(net, u, k_paths) for r in self.requests for u in r}
-        K = net.n_pairs
-        self.n_cap = K if n_cap is None else int(n_cap)
-        if n_cap is None and self.paths:
-            best = [min(min(p[1].values()) for p in ps) for ps in self.paths.values() if ps]
-            if best:
-                self.n_cap = min(K, optimal_channel_count(min(best), min(best), max_pairs=K,
-                                                          **self.physics)[0])
+        self.n_cap = default_n_cap(net, self.paths, self.physics) if n_cap is None else int(n_cap)
         m = pyo.ConcreteModel("rwa")
         self.model = m
         self._sets()

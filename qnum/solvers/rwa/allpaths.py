@@ -54,9 +54,9 @@ import time
 import numpy as np
 
 from qnum.errors import LimitError, ScenarioError
-from qnum.models.rwa import allocation_key_rate, candidate_paths, checked_requests, objective_value
+from qnum.models.rwa import allocation_key_rate, candidate_paths, checked_requests, default_n_cap, objective_value
 from qnum.networks.rwa import OBJECTIVES
-from qnum.physics.bbm92_cw import cw_key_rate_channels, optimal_channel_count
+from qnum.physics.bbm92_cw import cw_key_rate_channels
 from qnum.solution import Solution, Status
 from qnum.solvers.rwa.milp import DEFAULT_SOLVER, FEAS_TOL, check_export, check_solver, export_model, mip_solve
 
@@ -425,11 +425,7 @@ def solve_all_paths(net, requests, *, n_cap=None, physics=None, objective="total
         raise ScenarioError("objective", objective, "must be one of " + ", ".join(OBJECTIVES))
     requests = checked_requests(net, requests)
     paths = {u: candidate_paths(net, u, 10 ** 9) for r in requests for u in r}
-    K = net.n_pairs
-    if n_cap is None:
-        best = [min(p[0][1].values()) for p in paths.values() if p]
-        n_cap = min(K, optimal_channel_count(min(best), min(best), max_pairs=K, **physics)[0]) if best else K
-    n_cap = int(n_cap)
+    n_cap = default_n_cap(net, paths, physics) if n_cap is None else int(n_cap)
     listed = {u: min(first_listed, len(p)) for u, p in paths.items()}
     empty = {"key_rates": {r: 0.0 for r in requests}, "allocation": {}, "served": 0, "listed_paths": dict(listed)}
 
@@ -477,6 +473,10 @@ def solve_all_paths(net, requests, *, n_cap=None, physics=None, objective="total
                       "time_limit" if tc == "time_limit" else "stalled",
                       f"stage 1 stopped ({tc}): served not proven maximal, no stage-2 bound")
     served = int(round(res.best_feasible_objective))
+    if served == 0:
+        # nothing can be served: the stage-2 objective is that of no request, exactly (no solve, no margin)
+        value = objective_value(objective, [])
+        return finish(Status.OPTIMAL, value, value, point, "converged", "stage 1 proves no request can be served")
     # ---- stage 2: the objective with served fixed, listing more paths until the bound is met
     best_point = point
     best_value = objective_value(objective, [point["key_rates"][r] for r in alloc])
