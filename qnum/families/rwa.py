@@ -222,7 +222,7 @@ def solve(scenario: RWAScenario, method: str = "auto", *, tol: float | None = No
     ('feasible', None, True)
     """
     if method == "k-paths":
-        from qnum.models.rwa import RWAModel
+        from qnum.models.rwa import RWAModel, candidate_paths_note
         from qnum.solvers.rwa.milp import check_export, check_solver
 
         check_solver(solver)   # before the model is built
@@ -232,7 +232,9 @@ def solve(scenario: RWAScenario, method: str = "auto", *, tol: float | None = No
         if sol.status in (Status.OPTIMAL, Status.FEASIBLE):
             sol.status, sol.termination = Status.FEASIBLE, "no_bound"
         sol.bound = None
-        sol.message = f"heuristic over the {k_paths} lowest-loss candidate paths per user; no bound. " + sol.message
+        # the model's own note ("optimum over the candidate paths") gives way to what the family reports
+        extra = sol.message.removeprefix(candidate_paths_note(k_paths))
+        sol.message = f"heuristic over the {k_paths} lowest-loss candidate paths per user; no bound" + extra
         sol.solver = f"k-paths ({solver}, k_paths={k_paths})"
     else:
         from qnum.solvers.rwa.allpaths import solve_all_paths

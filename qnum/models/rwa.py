@@ -39,6 +39,11 @@ from qnum.physics.bbm92_cw import cw_key_rate_channels, optimal_channel_count
 from qnum.solution import Solution, Status
 
 
+def candidate_paths_note(k_paths: int) -> str:
+    """The message :meth:`RWAModel.solve` opens with (what its optimum and bound are over)."""
+    return f"optimum over the {k_paths} lowest-loss candidate paths per user; not yet certified over all paths"
+
+
 def default_n_cap(net: OpticalNetwork, paths: dict, physics: dict) -> int:
     """Channel pairs one request may hold when the scenario sets no ``n_cap``: the optimal channel
     count (the paper's Step 2) at the lowest loss any listed path has, at most the network's pairs.
@@ -614,8 +619,7 @@ class RWAModel:
         check_solver(solver)
         if export is not None:
             check_export(export)
-        note = (f"optimum over the {self.k_paths} lowest-loss candidate paths per user; not yet certified over "
-                "all paths")
+        note = candidate_paths_note(self.k_paths)
 
         def done(status, value, bound, point, termination, extra=""):
             values = {"key_rates": {}, "allocation": {}, "served": 0} if point is None else dict(point)
